@@ -1,0 +1,17 @@
+using Comments.ServiceDefaults.Database;
+
+namespace Comments.Api.Comments;
+
+public static class CommentSubmissionExtensions
+{
+    public static IHostApplicationBuilder AddCommentSubmission(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthorHashOptions>()
+            .BindConfiguration(AuthorHashOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AuthorHasher>();
+        builder.Services.AddDatabaseResilience();
+        return builder;
+    }
+}

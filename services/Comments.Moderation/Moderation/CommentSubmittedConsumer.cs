@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Comments.Contracts;
+using Comments.Moderation.Scoring;
+using Comments.ServiceDefaults.Outbox;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Comments.Moderation.Moderation;
+
+/// <summary>
+/// Scores a submitted comment, stores the decision with a state-guarded update and announces it through the outbox.
+/// A redelivered message finds the comment no longer pending and changes nothing.
+/// </summary>
+public sealed partial class CommentSubmittedConsumer(
+    NpgsqlDataSource dataSource,
+    CommentModerator moderator,
+    IOptions<ModerationOptions> options,
+    OutboxSignal outboxSignal,
+    TimeProvider time,
+    ILogger<CommentSubmittedConsumer> logger) : IConsumer<CommentSubmitted>
+{
+    public async Task Consume(ConsumeContext<CommentSubmitted> context)
+    {
+        var message = context.Message;
+        var ct = context.CancellationToken;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+
+        string? status = null, policyJson = null;
+        await using (var load = new NpgsqlCommand(
+            "SELECT c.status, s.policy::text FROM comments c JOIN sites s ON s.id = c.site_id WHERE c.id = @id", connection))
+        {
+            load.Parameters.AddWithValue("id", message.CommentId);
+            await using var reader = await load.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                status = reader.GetString(0);
+                policyJson = reader.GetString(1);
+            }
+        }
+
+        if (status is null)
+        {
+            LogUnknownComment(logger, message.CommentId);
+            return;
+        }
+
+        if (status != "pending")
+        {
+            LogAlreadyDecided(logger, message.CommentId, status);
+            return;
+        }
+
+        var decision = moderator.Decide(message.Body, options.Value.Resolve(policyJson));
+        var decidedStatus = StatusOf(decision.Verdict);
+        var now = time.GetUtcNow();
+
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var update = new NpgsqlCommand(
+            """
+            UPDATE comments SET status = @status, scores = @scores::jsonb, reasons = @reasons::jsonb,
+                model_version = @model, decided_at = @now
+            WHERE id = @id AND status = 'pending'
+            """, connection, transaction))
+        {
+            update.Parameters.AddWithValue("id", message.CommentId);
+            update.Parameters.AddWithValue("status", decidedStatus);
+            update.Parameters.AddWithValue("scores", JsonSerializer.Serialize(decision.Scores));
+            update.Parameters.AddWithValue("reasons", JsonSerializer.Serialize(decision.Reasons));
+            update.Parameters.AddWithValue("model", moderator.ModelVersion);
+            update.Parameters.AddWithValue("now", now);
+            if (await update.ExecuteNonQueryAsync(ct) == 0)
+            {
+                LogAlreadyDecided(logger, message.CommentId, "concurrently decided");
+                return;
+            }
+        }
+
+        await OutboxWriter.EnqueueAsync(connection, transaction,
+            new CommentModerated(message.CommentId, message.SiteId, message.ArticleId, decidedStatus, decision.Reasons, now), now, ct);
+        await transaction.CommitAsync(ct);
+        outboxSignal.Notify();
+        LogDecided(logger, message.CommentId, message.SiteId, decidedStatus, moderator.ModelVersion, decision.Reasons.Count);
+    }
+
+    public static string StatusOf(Verdict verdict) => verdict switch
+    {
+        Verdict.Approve => "approved",
+        Verdict.Hold => "held",
+        Verdict.Reject => "rejected",
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Comment {CommentId} on site {SiteId} {Status} by {ModelVersion} with {ReasonCount} reason(s)")]
+    private static partial void LogDecided(ILogger logger, Guid commentId, string siteId, string status, string modelVersion, int reasonCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Comment {CommentId} already decided ({Status}); redelivery ignored")]
+    private static partial void LogAlreadyDecided(ILogger logger, Guid commentId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Comment {CommentId} is not in the database; message ignored")]
+    private static partial void LogUnknownComment(ILogger logger, Guid commentId);
+}
+
+public sealed class CommentSubmittedConsumerDefinition : ConsumerDefinition<CommentSubmittedConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<CommentSubmittedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        // Transient database trouble is retried in place; after that the message goes to the error queue, not lost.
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 5000, 15000));
+    }
+}

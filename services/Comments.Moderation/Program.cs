@@ -1,0 +1,20 @@
+using MassTransit;
+using Comments.Moderation.Moderation;
+using Comments.ServiceDefaults;
+using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Messaging;
+using Comments.ServiceDefaults.Outbox;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddCommentsDatabase();
+builder.AddModeration();
+builder.AddCommentsMessaging(bus => bus.AddConsumer<CommentSubmittedConsumer, CommentSubmittedConsumerDefinition>());
+builder.Services.AddOutbox();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+await app.RunAsync();

@@ -1,0 +1,128 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using StackExchange.Redis;
+
+namespace Comments.Reader.Threads;
+
+public sealed class ThreadCacheOptions
+{
+    public const string SectionName = "ThreadCache";
+
+    /// <summary>How long a rendered page may live; invalidation makes it unreachable much sooner.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PageTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an article's generation counter lives after its last change; longer than <see cref="PageTtl"/>.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan GenerationTtl { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>Past this a Redis call is abandoned and the database answers instead.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>
+/// Cache-aside for rendered thread pages. Each article has a generation counter; page keys include it, and a moderation
+/// event bumps it. A page filled from an older snapshot is written under the old generation, which no reader asks for
+/// any more, so a refill can never resurrect stale state. Redis trouble never fails a read: callers fall back to PostgreSQL.
+/// </summary>
+public sealed partial class ThreadCache
+{
+    // Bumps to max(current + 1, now in ticks): values never repeat even after the counter expires and starts again.
+    private const string BumpScript = """
+        local v = redis.call('INCR', KEYS[1])
+        if v < tonumber(ARGV[1]) then
+          redis.call('SET', KEYS[1], ARGV[1])
+          v = tonumber(ARGV[1])
+        end
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
+        return v
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ThreadCacheOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ThreadCache> _logger;
+    private readonly ResiliencePipeline _pipeline;
+
+    public ThreadCache(IConnectionMultiplexer redis, IOptions<ThreadCacheOptions> options, TimeProvider time, ILogger<ThreadCache> logger)
+    {
+        _redis = redis;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _pipeline = new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 4,
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                BreakDuration = TimeSpan.FromSeconds(5),
+                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutRejectedException>()
+                    .Handle<TimeoutException>().Handle<ObjectDisposedException>(),
+            })
+            .AddTimeout(_options.OperationTimeout)
+            .Build();
+    }
+
+    public static string GenerationKey(string siteId, string articleId) => $"comments:v1:gen:{siteId}:{articleId}";
+
+    public static string PageKey(string siteId, string articleId, long generation, string variant) =>
+        $"comments:v1:thread:{siteId}:{articleId}:{generation}:{variant}";
+
+    /// <summary>The article's current generation, creating it if absent; null when Redis is unavailable.</summary>
+    public async Task<long?> TryGetGenerationAsync(string siteId, string articleId, CancellationToken ct)
+    {
+        var key = GenerationKey(siteId, articleId);
+        return await TryAsync(async token =>
+        {
+            var db = _redis.GetDatabase();
+            var value = await db.StringGetAsync(key).WaitAsync(token);
+            if (value.TryParse(out long generation))
+            {
+                return generation;
+            }
+
+            await db.StringSetAsync(key, _time.GetUtcNow().UtcTicks, _options.GenerationTtl, When.NotExists).WaitAsync(token);
+            var created = await db.StringGetAsync(key).WaitAsync(token);
+            return created.TryParse(out generation) ? generation : (long?)null;
+        }, ct);
+    }
+
+    public async Task<byte[]?> TryGetPageAsync(string key, CancellationToken ct) =>
+        await TryAsync(async token => (byte[]?)await _redis.GetDatabase().StringGetAsync(key).WaitAsync(token), ct);
+
+    public async Task TrySetPageAsync(string key, byte[] page, CancellationToken ct) =>
+        await TryAsync(async token => await _redis.GetDatabase().StringSetAsync(key, page, _options.PageTtl).WaitAsync(token), ct);
+
+    /// <summary>Makes every cached page of the article unreachable. Throws when Redis is down, so the event is retried.</summary>
+    public async Task InvalidateAsync(string siteId, string articleId)
+    {
+        await _redis.GetDatabase().ScriptEvaluateAsync(BumpScript,
+            [GenerationKey(siteId, articleId)],
+            [_time.GetUtcNow().UtcTicks, (long)_options.GenerationTtl.TotalSeconds]);
+    }
+
+    private async Task<T?> TryAsync<T>(Func<CancellationToken, Task<T>> action, CancellationToken ct)
+    {
+        try
+        {
+            return await _pipeline.ExecuteAsync(async token => await action(token), ct);
+        }
+        catch (BrokenCircuitException)
+        {
+            return default;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
+        {
+            LogRedisUnavailable(_logger, ex.GetType().Name);
+            return default;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable ({ExceptionType}); serving threads from PostgreSQL")]
+    private static partial void LogRedisUnavailable(ILogger logger, string exceptionType);
+}

@@ -1,0 +1,42 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Comments.ServiceDefaults.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ (<c>ConnectionStrings:rabbitmq</c>, an amqp:// URI) with the consumers the service adds.
+    /// Services that publish call <c>AddOutbox()</c> as well: they never publish directly, only through the outbox.
+    /// </summary>
+    public static IHostApplicationBuilder AddCommentsMessaging(
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null)
+    {
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(RabbitMqUri(context.GetRequiredService<IConfiguration>()));
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+
+    public static Uri RabbitMqUri(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString("rabbitmq");
+        if (string.IsNullOrWhiteSpace(value) || !Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || (uri.Scheme != "amqp" && uri.Scheme != "amqps"))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:rabbitmq must be an amqp:// URI (environment variable ConnectionStrings__rabbitmq).");
+        }
+
+        return uri;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Comments.ServiceDefaults.Outbox;
+
+public sealed record OutboxMessage(long Id, Guid MessageId, string MessageType, string Payload);
+
+/// <summary>Where outbox messages go; MassTransit in production, a fake in the tests of the dispatcher itself.</summary>
+public interface IOutboxPublisher
+{
+    Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken);
+}
+
+public sealed class MassTransitOutboxPublisher(IBus bus) : IOutboxPublisher
+{
+    public Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var type = MessageTypes.Resolve(message.MessageType)
+            ?? throw new InvalidOperationException($"Unknown outbox message type {message.MessageType}.");
+        var body = JsonSerializer.Deserialize(message.Payload, type, OutboxWriter.SerializerOptions)
+            ?? throw new InvalidOperationException($"Outbox message {message.Id} has an empty payload.");
+        // The outbox message id becomes the MassTransit message id, so a re-publish after a crash is recognisable downstream.
+        return bus.Publish(body, type, context => context.MessageId = message.MessageId, cancellationToken);
+    }
+}
+
+public sealed record DispatchResult(int Sent, int Failed);
+
+/// <summary>
+/// Publishes unsent outbox rows and stamps them sent. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so any number
+/// of instances can dispatch side by side; a row whose publish fails stays unsent and is retried, never dropped.
+/// </summary>
+public sealed partial class OutboxDispatcher(
+    NpgsqlDataSource dataSource,
+    IOutboxPublisher publisher,
+    OutboxSignal signal,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private readonly ResiliencePipeline _publishPipeline = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 3,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+        })
+        .AddTimeout(TimeSpan.FromSeconds(10))
+        .Build();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await DispatchBatchAsync(stoppingToken);
+                if (result.Failed > 0)
+                {
+                    backoff = backoff == TimeSpan.Zero
+                        ? TimeSpan.FromMilliseconds(200)
+                        : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.MaxBackoff.Ticks));
+                    await Task.Delay(backoff, time, stoppingToken);
+                    continue;
+                }
+
+                backoff = TimeSpan.Zero;
+                if (result.Sent == options.Value.BatchSize)
+                {
+                    continue; // more rows are probably waiting
+                }
+
+                await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                LogDispatchFailed(logger, ex);
+                await Task.Delay(options.Value.PollInterval * 4, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Claims one batch of unsent rows, publishes them, and records the outcome in the same transaction.</summary>
+    public async Task<DispatchResult> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var batch = new List<OutboxMessage>();
+        await using (var select = new NpgsqlCommand(
+            """
+            SELECT id, message_id, message_type, payload::text FROM outbox
+            WHERE sent_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, connection, transaction))
+        {
+            select.Parameters.AddWithValue("limit", options.Value.BatchSize);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                batch.Add(new OutboxMessage(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return new DispatchResult(0, 0);
+        }
+
+        var outcomes = await Task.WhenAll(batch.Select(message => PublishOneAsync(message, cancellationToken)));
+        var sent = batch.Where((_, i) => outcomes[i] is null).Select(m => m.Id).ToArray();
+        var failed = batch.Where((_, i) => outcomes[i] is not null).Select(m => m.Id).ToArray();
+
+        await using (var update = new NpgsqlCommand(
+            """
+            UPDATE outbox SET sent_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = ANY(@sent);
+            UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE id = ANY(@failed);
+            """, connection, transaction))
+        {
+            update.Parameters.AddWithValue("now", time.GetUtcNow());
+            update.Parameters.AddWithValue("sent", sent);
+            update.Parameters.AddWithValue("failed", failed);
+            update.Parameters.AddWithValue("error", outcomes.FirstOrDefault(o => o is not null) ?? (object)DBNull.Value);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (failed.Length > 0)
+        {
+            LogPublishFailed(logger, failed.Length, batch.Count);
+        }
+
+        return new DispatchResult(sent.Length, failed.Length);
+    }
+
+    private async Task<string?> PublishOneAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _publishPipeline.ExecuteAsync(
+                static async (state, ct) => await state.publisher.PublishAsync(state.message, ct),
+                (publisher, message), cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return $"{ex.GetType().Name}: {ex.Message}";
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed for {Failed} of {Total} messages; they stay unsent and will be retried")]
+    private static partial void LogPublishFailed(ILogger logger, int failed, int total);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox dispatch round failed")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception exception);
+}
+
+public static class OutboxExtensions
+{
+    public static IServiceCollection AddOutbox(this IServiceCollection services)
+    {
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<IOutboxPublisher, MassTransitOutboxPublisher>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<OutboxOptions>>().Value.DispatcherEnabled
+            ? sp.GetRequiredService<OutboxDispatcher>()
+            : new NoDispatcher());
+        return services;
+    }
+
+    private sealed class NoDispatcher : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Comments.ServiceDefaults.Outbox;
+
+public sealed class OutboxOptions
+{
+    public const string SectionName = "Outbox";
+
+    /// <summary>How often the dispatcher looks for unsent rows when nothing woke it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Longest pause after a failed publish before the dispatcher tries again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Off where a service only writes to the outbox and another instance dispatches.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+}
