@@ -102,7 +102,8 @@ public static partial class TextNormalizer
         {
             switch (Rune.GetUnicodeCategory(rune))
             {
-                
+                case UnicodeCategory.Format:
+                    break;
                 case UnicodeCategory.Control:
                     if (Rune.IsWhiteSpace(rune))
                     {

@@ -119,6 +119,12 @@ public sealed class RuleScorerTests
     }
 
     [Fact]
+    public void IgnoresPhraseWhoseLastWordOnlyStartsLikeTheEntry()
+    {
+        Assert.Empty(scorer.Score("bad dogs", Policy(banned: ["bad dog"])).Findings);
+    }
+
+    [Fact]
     public void MatchesPhraseSpelledOutAsOneRun()
     {
         Assert.Equal(["banned word: kill yourself"], Reasons(scorer.Score("k i l l y o u r s e l f", Policy(banned: ["kill yourself"]))));
@@ -184,6 +190,12 @@ public sealed class RuleScorerTests
     public void TreatsNegativeMaxLinksAsNoLinksAllowed()
     {
         Assert.Equal(["1 links"], Reasons(scorer.Score("see www.a.com", Policy(maxLinks: -1))));
+    }
+
+    [Fact]
+    public void ScoresNoLinksAsZeroEvenWithNegativeMaxLinks()
+    {
+        Assert.Equal(0.0, scorer.Score("no links", Policy(maxLinks: -1)).Scores[RuleScorer.LinksScore]);
     }
 
     [Theory]

@@ -45,6 +45,7 @@ public sealed class TextNormalizerTests
     [InlineData("ìdìöt", "idiot")]
     [InlineData("IDÌÖT", "idiot")]
     [InlineData("crème brûlée", "creme brulee")]
+    [InlineData("id\u20DDiot", "idiot")]
     public void StripsDiacritics(string text, string expected)
     {
         Assert.Equal(expected, TextNormalizer.Normalize(text));

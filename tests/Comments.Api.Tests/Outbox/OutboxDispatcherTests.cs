@@ -1,0 +1,153 @@
+using Comments.Contracts;
+using Comments.ServiceDefaults.Outbox;
+using Comments.Tests.Fixtures;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Comments.Api.Tests.Outbox;
+
+/// <summary>The dispatcher against a database of its own, so no other test's dispatcher can take its rows.</summary>
+public sealed class OutboxDispatcherTests : IAsyncLifetime
+{
+    private NpgsqlDataSource _db = null!;
+    private readonly SwitchablePublisher _publisher = new();
+    private OutboxDispatcher _dispatcher = null!;
+
+    public async Task InitializeAsync()
+    {
+        var servers = await Servers.GetAsync();
+        _db = NpgsqlDataSource.Create(await Servers.CreateIsolatedDatabaseAsync(servers));
+        _dispatcher = new OutboxDispatcher(_db, _publisher, new OutboxSignal(),
+            Options.Create(new OutboxOptions()), TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private async Task<Guid> EnqueueAsync()
+    {
+        var message = new CommentModerated(Guid.CreateVersion7(), "site", "article", "approved", [], DateTimeOffset.UtcNow);
+        await using var connection = await _db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await OutboxWriter.EnqueueAsync(connection, transaction, message, DateTimeOffset.UtcNow, CancellationToken.None);
+        await transaction.CommitAsync();
+        return message.CommentId;
+    }
+
+    private async Task<(DateTime? SentAt, int Attempts, string? Error)> RowAsync()
+    {
+        await using var command = _db.CreateCommand("SELECT sent_at, attempts, last_error FROM outbox");
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var row = (reader.IsDBNull(0) ? (DateTime?)null : reader.GetDateTime(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        Assert.False(await reader.ReadAsync());
+        return row;
+    }
+
+    [Fact]
+    public async Task PublishesAnUnsentMessageAndStampsItSent()
+    {
+        var commentId = await EnqueueAsync();
+
+        var result = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+        Assert.Equal(new DispatchResult(1, 0), result);
+        var published = Assert.Single(_publisher.Published);
+        Assert.Equal(typeof(CommentModerated).FullName, published.MessageType);
+        Assert.Contains(commentId.ToString(), published.Payload, StringComparison.Ordinal);
+        Assert.NotNull((await RowAsync()).SentAt);
+    }
+
+    [Fact]
+    public async Task LeavesTheRowUnsentWhenPublishingFailsAndSendsItOnTheNextAttempt()
+    {
+        await EnqueueAsync();
+        _publisher.Down = true;
+
+        var failed = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+        Assert.Equal(new DispatchResult(0, 1), failed);
+        var row = await RowAsync();
+        Assert.Null(row.SentAt);
+        Assert.Equal(1, row.Attempts);
+        Assert.Contains("broker down", row.Error, StringComparison.Ordinal);
+
+        _publisher.Down = false;
+        var retried = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+        Assert.Equal(new DispatchResult(1, 0), retried);
+        Assert.NotNull((await RowAsync()).SentAt);
+        Assert.Single(_publisher.Published);
+    }
+
+    [Fact]
+    public async Task DoesNotPublishAMessageTwiceOnceItIsSent()
+    {
+        await EnqueueAsync();
+        await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+        var second = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+        Assert.Equal(new DispatchResult(0, 0), second);
+        Assert.Single(_publisher.Published);
+    }
+
+    [Fact]
+    public async Task TwoDispatchersNeverClaimTheSameRow()
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await EnqueueAsync();
+        }
+
+        var other = new OutboxDispatcher(_db, _publisher, new OutboxSignal(),
+            Options.Create(new OutboxOptions { BatchSize = 50 }), TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
+        var mine = new OutboxDispatcher(_db, _publisher, new OutboxSignal(),
+            Options.Create(new OutboxOptions { BatchSize = 50 }), TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
+
+        async Task Drain(OutboxDispatcher dispatcher)
+        {
+            while ((await dispatcher.DispatchBatchAsync(CancellationToken.None)).Sent > 0)
+            {
+            }
+        }
+
+        await Task.WhenAll(Drain(mine), Drain(other));
+
+        Assert.Equal(300, _publisher.Published.Count);
+        Assert.Equal(300, _publisher.Published.Select(m => m.MessageId).Distinct().Count());
+    }
+
+    private sealed class SwitchablePublisher : IOutboxPublisher
+    {
+        private readonly Lock _gate = new();
+        private readonly List<OutboxMessage> _published = [];
+
+        public bool Down { get; set; }
+
+        public List<OutboxMessage> Published
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _published.ToList();
+                }
+            }
+        }
+
+        public async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            if (Down)
+            {
+                throw new InvalidOperationException("broker down");
+            }
+
+            lock (_gate)
+            {
+                _published.Add(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Npgsql;
+
+namespace Comments.Tests.Fixtures;
+
+/// <summary>Each test owns its data: a site with a unique id, so tests never see each other's comments.</summary>
+public static class TestSites
+{
+    public const string DefaultPolicy = """{"mode":"auto","bannedWords":["idiot","moron"],"suspectWords":["crypto"],"maxLinks":2}""";
+
+    public static async Task<string> CreateAsync(
+        ServerAddresses servers, string policyJson = DefaultPolicy, bool autoCreateArticles = true, string? connectionString = null)
+    {
+        var id = "t-" + Guid.NewGuid().ToString("N")[..16];
+        await using var dataSource = NpgsqlDataSource.Create(connectionString ?? servers.Postgres);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO sites (id, name, auto_create_articles, policy) VALUES (@id, @name, @auto, @policy::jsonb)");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("name", "Test site " + id);
+        command.Parameters.AddWithValue("auto", autoCreateArticles);
+        command.Parameters.AddWithValue("policy", policyJson);
+        await command.ExecuteNonQueryAsync();
+        return id;
+    }
+}
