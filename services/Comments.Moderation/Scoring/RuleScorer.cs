@@ -47,7 +47,7 @@ public sealed class RuleScorer : ICommentScorer
         }
 
         // A negative limit is a configuration mistake; treat it as "no links allowed".
-        var maxLinks = policy.MaxLinks;
+        var maxLinks = Math.Max(0, policy.MaxLinks);
         var links = TextNormalizer.CountLinks(body);
         if (links > maxLinks)
         {

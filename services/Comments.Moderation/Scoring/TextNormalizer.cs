@@ -344,9 +344,9 @@ public static partial class TextNormalizer
         return builder.ToString();
     }
 
+    // Normalize maps every other ':' to a space, so "url:" only ever starts a URL token.
     private static bool IsUrlTokenAt(string text, int i) =>
-        (i == 0 || char.IsWhiteSpace(text[i - 1]))
-        && text.AsSpan(i).StartsWith(UrlTokenPrefix, StringComparison.Ordinal);
+        text.AsSpan(i).StartsWith(UrlTokenPrefix, StringComparison.Ordinal);
 
     // Spacing marks are part of words in scripts such as Devanagari.
     private static bool IsTokenChar(char c) =>
