@@ -32,7 +32,7 @@ public sealed class RuleScorer : ICommentScorer
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(policy);
 
-        var tokens = TextNormalizer.Tokens(TextNormalizer.Normalize(body));
+        var tokens = TextNormalizer.Tokens(TextNormalizer.Normalize(body, out var links));
         var findings = new List<Finding>();
 
         var banned = MatcherFor(policy.BannedWords).Matches(tokens);
@@ -48,7 +48,6 @@ public sealed class RuleScorer : ICommentScorer
 
         // A negative limit is a configuration mistake; treat it as "no links allowed".
         var maxLinks = Math.Max(0, policy.MaxLinks);
-        var links = TextNormalizer.CountLinks(body);
         if (links > maxLinks)
         {
             findings.Add(new Finding(Verdict.Hold, links.ToString(CultureInfo.InvariantCulture) + " links"));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -14,14 +15,19 @@ public static partial class TextNormalizer
     /// <summary>Prefix of the single token a URL is reduced to, e.g. <c>url:example.com</c>.</summary>
     public const string UrlTokenPrefix = "url:";
 
-    public static string Normalize(string text)
+    public static string Normalize(string text) => Normalize(text, out _);
+
+    // One pass for RuleScorer, which needs both; links equals CountLinks(text).
+    internal static string Normalize(string text, out int links)
     {
         ArgumentNullException.ThrowIfNull(text);
         var cleaned = Clean(text);
         var output = new StringBuilder(cleaned.Length + 16);
         var wordsStart = 0;
+        links = 0;
         foreach (var match in UrlPattern().EnumerateMatches(cleaned))
         {
+            links++;
             var url = cleaned.AsSpan(match.Index, match.Length).TrimEnd(UrlTrailingPunctuation);
             AppendWords(output, cleaned.AsSpan(wordsStart, match.Index - wordsStart));
             output.Append(' ').Append(UrlTokenPrefix).Append(Domain(url)).Append(' ');
@@ -87,15 +93,20 @@ public static partial class TextNormalizer
     private const string UrlTrailingPunctuation = ".,;:!?)]}*";
 
     // Characters that stand for letters inside a word; see Leet.
-    private const string LeetSymbols = "0134578@$!|";
+    private static readonly SearchValues<char> LeetSymbols = SearchValues.Create("0134578@$!|");
 
     // Between the letters of "f u c k", "f.u.c.k", "f-u-c-k", "f_u_c_k", "f*u*c*k".
-    private const string SpacingSeparators = " .-_*";
+    private static readonly SearchValues<char> SpacingSeparators = SearchValues.Create(" .-_*");
 
     // Compatibility forms, format characters (zero-width, soft hyphen, BOM, bidi controls),
     // control characters and case. Lone surrogates become U+FFFD so Normalize cannot throw.
     private static string Clean(string text)
     {
+        // Most comments are plain ASCII: nothing to decompose, only case and controls.
+        if (Ascii.IsValid(text) && !text.AsSpan().ContainsAnyInRange('\0', '\u001F') && !text.Contains('\u007F', StringComparison.Ordinal))
+        {
+            return text.ToLowerInvariant();
+        }
         var builder = new StringBuilder(text.Length);
         Span<char> utf16 = stackalloc char[2];
         foreach (var rune in text.EnumerateRunes())

@@ -81,14 +81,14 @@ public sealed partial class ThreadCache
         {
             var db = _redis.GetDatabase();
             var value = await db.StringGetAsync(key).WaitAsync(token);
-            if (value.TryParse(out long generation))
+            if (!value.IsNull && value.TryParse(out long generation))
             {
                 return generation;
             }
 
             await db.StringSetAsync(key, _time.GetUtcNow().UtcTicks, _options.GenerationTtl, When.NotExists).WaitAsync(token);
             var created = await db.StringGetAsync(key).WaitAsync(token);
-            return created.TryParse(out generation) ? generation : (long?)null;
+            return !created.IsNull && created.TryParse(out generation) ? generation : (long?)null;
         }, ct);
     }
 

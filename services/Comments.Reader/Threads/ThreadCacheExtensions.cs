@@ -14,6 +14,7 @@ public static class ThreadCacheExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<ThreadCache>();
+        builder.Services.AddHostedService<RedisConnector>();
         builder.Services.AddDatabaseResilience();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         return builder;
@@ -35,6 +36,14 @@ public static class ThreadCacheExtensions
         options.SyncTimeout = 1000;
         return ConnectionMultiplexer.Connect(options);
     }
+}
+
+/// <summary>Connects at start-up rather than on the first request, so the first reader does not pay for it.</summary>
+internal sealed class RedisConnector(IConnectionMultiplexer redis) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(redis.IsConnected);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck

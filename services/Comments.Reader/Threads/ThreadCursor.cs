@@ -25,7 +25,7 @@ public readonly record struct ThreadCursor(ThreadSort Sort, DateTimeOffset Creat
     public static bool TryDecode(string? text, out ThreadCursor cursor)
     {
         cursor = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 64)
+        if (string.IsNullOrEmpty(text) || text.Length > 64 || !Base64Url.IsValid(text))
         {
             return false;
         }

@@ -209,6 +209,15 @@ public sealed class TextNormalizerTests
     }
 
     [Fact]
+    public void KeepsSpacingVowelSignsInsideTokens()
+    {
+        // Hindi "हिंदी भाषा": the vowel signs are spacing marks, the nasal sign is stripped like an accent.
+        var tokens = TextNormalizer.Tokens(TextNormalizer.Normalize("\u0939\u093F\u0902\u0926\u0940 \u092D\u093E\u0937\u093E"));
+
+        Assert.Equal(["\u0939\u093F\u0926\u0940", "\u092D\u093E\u0937\u093E"], tokens);
+    }
+
+    [Fact]
     public void KeepsUrlTokensWhole()
     {
         Assert.Equal(["see", "url:spam.example.com", "now"], TextNormalizer.Tokens(TextNormalizer.Normalize("see http://spam.example.com/a-b now")));

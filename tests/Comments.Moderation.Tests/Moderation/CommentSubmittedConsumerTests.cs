@@ -1,0 +1,173 @@
+using Comments.Contracts;
+using Comments.Moderation.Moderation;
+using Comments.ServiceDefaults.Outbox;
+using Comments.Tests.Fixtures;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Comments.Moderation.Tests.Moderation;
+
+/// <summary>The consumer on MassTransit's in-memory harness, writing to the real PostgreSQL.</summary>
+public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
+{
+    private ServiceProvider _provider = null!;
+    private ITestHarness _harness = null!;
+    private NpgsqlDataSource _db = null!;
+    private string _site = null!;
+
+    public async Task InitializeAsync()
+    {
+        var servers = await Servers.GetAsync();
+        _site = await TestSites.CreateAsync(servers);
+        _db = NpgsqlDataSource.Create(servers.Postgres);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(_db);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.AddModeration();
+        builder.Services.AddMassTransitTestHarness(bus =>
+            bus.AddConsumer<CommentSubmittedConsumer, CommentSubmittedConsumerDefinition>());
+        _provider = builder.Services.BuildServiceProvider(validateScopes: true);
+        _harness = _provider.GetRequiredService<ITestHarness>();
+        await _harness.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _harness.Stop();
+        await _provider.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private async Task<CommentSubmitted> PendingComment(string body)
+    {
+        var message = new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", body, DateTimeOffset.UtcNow);
+        await using var command = _db.CreateCommand(
+            """
+            INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+            VALUES (@id, @site, 'story', 'Reader', @body, 'pending', now());
+            """);
+        command.Parameters.AddWithValue("site", _site);
+        command.Parameters.AddWithValue("id", message.CommentId);
+        command.Parameters.AddWithValue("body", body);
+        await command.ExecuteNonQueryAsync();
+        return message;
+    }
+
+    private async Task Deliver(CommentSubmitted message)
+    {
+        var consumer = _harness.GetConsumerHarness<CommentSubmittedConsumer>();
+        var before = consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId).Count();
+        await _harness.Bus.Publish(message);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId).Count() == before)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the consumer did not receive the message");
+            await Task.Delay(20);
+        }
+
+        Assert.DoesNotContain(consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId),
+            m => m.Exception is not null);
+    }
+
+    private async Task<(string Status, string Reasons, string? Model, DateTime? DecidedAt)> Row(Guid id)
+    {
+        await using var command = _db.CreateCommand("SELECT status, reasons::text, model_version, decided_at FROM comments WHERE id = @id");
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetDateTime(3));
+    }
+
+    private async Task<long> ModeratedEvents(Guid id)
+    {
+        await using var command = _db.CreateCommand("SELECT count(*) FROM outbox WHERE message_type = @type AND payload->>'commentId' = @id");
+        command.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
+        command.Parameters.AddWithValue("id", id.ToString());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task ApprovesACleanCommentAndQueuesItsModeratedEvent()
+    {
+        var message = await PendingComment("Thanks for the clear reporting.");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Equal("approved", row.Status);
+        Assert.Equal("[]", row.Reasons);
+        Assert.Equal("rules-1", row.Model);
+        Assert.NotNull(row.DecidedAt);
+        Assert.Equal(1, await ModeratedEvents(message.CommentId));
+    }
+
+    [Fact]
+    public async Task RejectsABannedWordWithItsReason()
+    {
+        var message = await PendingComment("What a M0R0N.");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Equal("rejected", row.Status);
+        Assert.Contains("banned word: moron", row.Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HoldsACommentWithMoreThanTwoLinks()
+    {
+        var message = await PendingComment("see http://a.example http://b.example http://c.example");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Equal("held", row.Status);
+        Assert.Contains("3 links", row.Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARedeliveredMessageChangesNothing()
+    {
+        var message = await PendingComment("Delivered twice.");
+        await Deliver(message);
+        var first = await Row(message.CommentId);
+
+        // The same message again, even with a body that would now be rejected.
+        await Deliver(message with { Body = "idiot" });
+
+        Assert.Equal(first, await Row(message.CommentId));
+        Assert.Equal(1, await ModeratedEvents(message.CommentId));
+    }
+
+    [Fact]
+    public async Task AppliesThePremoderationModeOfTheSite()
+    {
+        await using (var command = _db.CreateCommand("UPDATE sites SET policy = '{\"mode\":\"premoderate\"}' WHERE id = @site"))
+        {
+            command.Parameters.AddWithValue("site", _site);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var message = await PendingComment("Perfectly clean.");
+        await Deliver(message);
+
+        Assert.Equal("held", (await Row(message.CommentId)).Status);
+    }
+
+    [Fact]
+    public async Task IgnoresAMessageForACommentThatDoesNotExist()
+    {
+        var message = new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", "ghost", DateTimeOffset.UtcNow);
+
+        await Deliver(message);
+
+        Assert.Equal(0, await ModeratedEvents(message.CommentId));
+    }
+}
