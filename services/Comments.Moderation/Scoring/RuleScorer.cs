@@ -32,7 +32,7 @@ public sealed class RuleScorer : ICommentScorer
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(policy);
 
-        var tokens = TextNormalizer.Tokens(TextNormalizer.Normalize(body, out var links));
+        var tokens = new TokenizedText(TextNormalizer.Normalize(body, out var links));
         var findings = new List<Finding>();
 
         var banned = MatcherFor(policy.BannedWords).Matches(tokens);
@@ -170,39 +170,30 @@ public sealed class RuleScorer : ICommentScorer
                 patterns.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal));
         }
 
-        /// <summary>Entries found in the tokens, each once, in list order.</summary>
-        public string[] Matches(IReadOnlyList<string> tokens)
+        /// <summary>Entries found in the text, each once, in list order.</summary>
+        public string[] Matches(TokenizedText text)
         {
             if (entries.Length == 0)
             {
                 return [];
             }
             bool[]? found = null;
-            Span<char> skeletonBuffer = stackalloc char[64];
-            for (var i = 0; i < tokens.Count; i++)
+            for (var i = 0; i < text.Count; i++)
             {
-                var token = tokens[i];
-                var skeleton = token.Length <= skeletonBuffer.Length
-                    ? RunWord.Skeleton(token, skeletonBuffer)
-                    : RunWord.Skeleton(token, new char[token.Length]);
-                if (!byFirstSkeleton.TryGetValue(skeleton, out var candidates))
+                if (!byFirstSkeleton.TryGetValue(text.Skeleton(i), out var candidates))
                 {
                     continue;
                 }
                 foreach (var pattern in candidates)
                 {
-                    if (pattern.MatchesAt(tokens, i))
+                    if (pattern.MatchesAt(text, i))
                     {
                         found ??= new bool[entries.Length];
                         found[pattern.Entry] = true;
                     }
                 }
             }
-            if (found is null)
-            {
-                return [];
-            }
-            return [.. entries.Where((_, e) => found[e])];
+            return found is null ? [] : [.. entries.Where((_, e) => found[e])];
         }
 
         private static void AddPattern(Dictionary<string, List<Pattern>> patterns, Pattern pattern)
@@ -217,17 +208,46 @@ public sealed class RuleScorer : ICommentScorer
         }
     }
 
+    // Normalised text split into tokens once per comment and shared by both lists; each token
+    // also has its skeleton (letters with repeats collapsed), the key of WordListMatcher's index.
+    private sealed class TokenizedText
+    {
+        private readonly string text;
+        private readonly char[] skeletons;
+        private readonly List<(Range Token, Range Skeleton)> tokens = [];
+
+        public TokenizedText(string normalized)
+        {
+            text = normalized;
+            skeletons = new char[normalized.Length];
+            var skeletonLength = 0;
+            var position = 0;
+            while (TextNormalizer.TryReadToken(normalized, ref position, out var token))
+            {
+                var start = skeletonLength;
+                skeletonLength += RunWord.WriteSkeleton(normalized.AsSpan()[token], skeletons.AsSpan(start));
+                tokens.Add((token, start..skeletonLength));
+            }
+        }
+
+        public int Count => tokens.Count;
+
+        public ReadOnlySpan<char> Token(int index) => text.AsSpan()[tokens[index].Token];
+
+        public ReadOnlySpan<char> Skeleton(int index) => skeletons.AsSpan()[tokens[index].Skeleton];
+    }
+
     private sealed record Pattern(int Entry, RunWord[] Words)
     {
-        public bool MatchesAt(IReadOnlyList<string> tokens, int start)
+        public bool MatchesAt(TokenizedText text, int start)
         {
-            if (start + Words.Length > tokens.Count)
+            if (start + Words.Length > text.Count)
             {
                 return false;
             }
             for (var w = 0; w < Words.Length; w++)
             {
-                if (!Words[w].Matches(tokens[start + w]))
+                if (!Words[w].Matches(text.Token(start + w)))
                 {
                     return false;
                 }
@@ -241,34 +261,34 @@ public sealed class RuleScorer : ICommentScorer
     {
         public static RunWord Of(string word)
         {
-            var letters = Skeleton(word, new char[word.Length]).ToString();
-            var runs = new int[letters.Length];
-            var run = -1;
+            var letters = new char[word.Length];
+            var runs = new int[word.Length];
+            var count = 0;
             for (var i = 0; i < word.Length; i++)
             {
                 if (i == 0 || word[i] != word[i - 1])
                 {
-                    run++;
+                    letters[count++] = word[i];
                 }
-                runs[run]++;
+                runs[count - 1]++;
             }
-            return new RunWord(letters, runs);
+            return new RunWord(new string(letters, 0, count), runs[..count]);
         }
 
-        public static ReadOnlySpan<char> Skeleton(string word, Span<char> buffer)
+        public static int WriteSkeleton(ReadOnlySpan<char> word, Span<char> destination)
         {
             var length = 0;
             for (var i = 0; i < word.Length; i++)
             {
                 if (i == 0 || word[i] != word[i - 1])
                 {
-                    buffer[length++] = word[i];
+                    destination[length++] = word[i];
                 }
             }
-            return buffer[..length];
+            return length;
         }
 
-        public bool Matches(string token)
+        public bool Matches(ReadOnlySpan<char> token)
         {
             var position = 0;
             for (var r = 0; r < Runs.Length; r++)

@@ -46,37 +46,56 @@ public static partial class TextNormalizer
     {
         ArgumentNullException.ThrowIfNull(normalized);
         var tokens = new List<string>();
-        var i = 0;
-        while (i < normalized.Length)
+        var position = 0;
+        while (TryReadToken(normalized, ref position, out var token))
         {
-            var start = i;
-            if (IsUrlTokenAt(normalized, i))
-            {
-                while (i < normalized.Length && !char.IsWhiteSpace(normalized[i]))
-                {
-                    i++;
-                }
-                tokens.Add(normalized[start..i]);
-            }
-            else if (IsTokenChar(normalized[i]))
-            {
-                while (i < normalized.Length && IsTokenChar(normalized[i]))
-                {
-                    i++;
-                }
-                // Quotes around a word ('idiot') must not hide it.
-                var token = normalized.AsSpan(start, i - start).Trim('\'');
-                if (!token.IsEmpty)
-                {
-                    tokens.Add(token.ToString());
-                }
-            }
-            else
-            {
-                i++;
-            }
+            tokens.Add(normalized[token]);
         }
         return tokens;
+    }
+
+    // Tokens without allocating them, for RuleScorer's hot path.
+    internal static bool TryReadToken(string normalized, ref int position, out Range token)
+    {
+        while (position < normalized.Length)
+        {
+            var start = position;
+            if (IsUrlTokenAt(normalized, position))
+            {
+                while (position < normalized.Length && !char.IsWhiteSpace(normalized[position]))
+                {
+                    position++;
+                }
+                token = start..position;
+                return true;
+            }
+            if (!IsTokenChar(normalized[position]))
+            {
+                position++;
+                continue;
+            }
+            while (position < normalized.Length && IsTokenChar(normalized[position]))
+            {
+                position++;
+            }
+            // Quotes around a word ('idiot') must not hide it.
+            var end = position;
+            while (start < end && normalized[start] == '\'')
+            {
+                start++;
+            }
+            while (end > start && normalized[end - 1] == '\'')
+            {
+                end--;
+            }
+            if (start < end)
+            {
+                token = start..end;
+                return true;
+            }
+        }
+        token = default;
+        return false;
     }
 
     /// <summary>Number of http://, https:// and www. links in raw comment text.</summary>
@@ -98,14 +117,19 @@ public static partial class TextNormalizer
     // Between the letters of "f u c k", "f.u.c.k", "f-u-c-k", "f_u_c_k", "f*u*c*k".
     private static readonly SearchValues<char> SpacingSeparators = SearchValues.Create(" .-_*");
 
+    private static readonly SearchValues<char> AsciiControls = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F"
+        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
+
     // Compatibility forms, format characters (zero-width, soft hyphen, BOM, bidi controls),
     // control characters and case. Lone surrogates become U+FFFD so Normalize cannot throw.
     private static string Clean(string text)
     {
-        // Most comments are plain ASCII: nothing to decompose, only case and controls.
-        if (Ascii.IsValid(text) && !text.AsSpan().ContainsAnyInRange('\0', '\u001F') && !text.Contains('\u007F', StringComparison.Ordinal))
+        // Most comments are plain ASCII: no compatibility forms or format characters.
+        if (Ascii.IsValid(text))
         {
-            return text.ToLowerInvariant();
+            var lower = text.ToLowerInvariant();
+            return lower.AsSpan().ContainsAny(AsciiControls) ? WithoutAsciiControls(lower) : lower;
         }
         var builder = new StringBuilder(text.Length);
         Span<char> utf16 = stackalloc char[2];
@@ -127,6 +151,24 @@ public static partial class TextNormalizer
             }
         }
         return builder.ToString().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+    }
+
+    private static string WithoutAsciiControls(string text)
+    {
+        var chars = new char[text.Length];
+        var length = 0;
+        foreach (var c in text)
+        {
+            if (!AsciiControls.Contains(c))
+            {
+                chars[length++] = c;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                chars[length++] = ' ';
+            }
+        }
+        return new string(chars, 0, length);
     }
 
     private static string Domain(ReadOnlySpan<char> url)
@@ -165,22 +207,26 @@ public static partial class TextNormalizer
         {
             return;
         }
-        var chars = StripDiacritics(segment).ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
+        char[] chars;
+        if (Ascii.IsValid(segment))
         {
-            chars[i] = FoldHomoglyph(chars[i]);
+            chars = segment.ToArray();
+            chars.AsSpan().Replace(':', ' ');
         }
-        var length = JoinSpacedLetters(chars);
-        ApplyLeet(chars.AsSpan(0, length));
+        else
+        {
+            chars = StripDiacritics(segment).ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = FoldHomoglyph(chars[i]);
+            }
+        }
+        var length = JoinSpacedLettersAndReadLeet(chars);
         output.Append(' ').Append(chars, 0, length).Append(' ');
     }
 
     private static string StripDiacritics(ReadOnlySpan<char> segment)
     {
-        if (Ascii.IsValid(segment))
-        {
-            return segment.ToString();
-        }
         var decomposed = segment.ToString().Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
@@ -231,91 +277,96 @@ public static partial class TextNormalizer
         _ => c,
     };
 
-    // Joins chains of at least three one-character items ("f u c k", "s.h.1.t") with at least
-    // two real letters among them, so "1 2 3" and "e.g." are left alone. Works in place and
-    // returns the new length.
-    private static int JoinSpacedLetters(Span<char> chars)
+    // One pass over runs of letters/digits/leet symbols, compacting in place; returns the new length.
+    // Chains of at least three one-character runs ("f u c k", "s.h.1.t") with at least two real
+    // letters are joined, so "1 2 3" and "e.g." stay apart. Leetspeak is read only in runs that
+    // have a real letter, so "5,000", "$20" and "!!!" stay as they are.
+    private static int JoinSpacedLettersAndReadLeet(Span<char> chars)
     {
         var write = 0;
         var read = 0;
         while (read < chars.Length)
         {
-            if (IsSingleItemAt(chars, read))
+            if (!IsWordChar(chars[read]))
             {
-                var items = 1;
-                var letters = char.IsLetter(chars[read]) ? 1 : 0;
-                var chainEnd = read + 1;
-                while (true)
-                {
-                    var next = chainEnd;
-                    while (next < chars.Length && SpacingSeparators.Contains(chars[next]))
-                    {
-                        next++;
-                    }
-                    if (next == chainEnd || next >= chars.Length || !IsSingleItemAt(chars, next))
-                    {
-                        break;
-                    }
-                    items++;
-                    letters += char.IsLetter(chars[next]) ? 1 : 0;
-                    chainEnd = next + 1;
-                }
-                if (items >= 3 && letters >= 2)
-                {
-                    for (; read < chainEnd; read++)
-                    {
-                        if (!SpacingSeparators.Contains(chars[read]))
-                        {
-                            chars[write++] = chars[read];
-                        }
-                    }
-                    continue;
-                }
+                chars[write++] = chars[read++];
+                continue;
             }
-            chars[write++] = chars[read++];
+            var runStart = write;
+            if (IsSpacedChainAt(chars, read, out var chainEnd))
+            {
+                for (; read < chainEnd; read++)
+                {
+                    if (!SpacingSeparators.Contains(chars[read]))
+                    {
+                        chars[write++] = chars[read];
+                    }
+                }
+                ReadLeet(chars[runStart..write]);
+                continue;
+            }
+            var hasLetter = false;
+            var hasLeet = false;
+            while (read < chars.Length && IsWordChar(chars[read]))
+            {
+                var c = chars[read++];
+                hasLetter |= char.IsLetter(c);
+                hasLeet |= LeetSymbols.Contains(c);
+                chars[write++] = c;
+            }
+            if (hasLetter && hasLeet)
+            {
+                ReadLeet(chars[runStart..write]);
+            }
         }
         return write;
     }
 
+    // Called at the start of a run, so the left side is already a boundary.
+    private static bool IsSpacedChainAt(ReadOnlySpan<char> chars, int start, out int chainEnd)
+    {
+        chainEnd = start + 1;
+        if (!IsSingleItemAt(chars, start))
+        {
+            return false;
+        }
+        var items = 1;
+        var letters = char.IsLetter(chars[start]) ? 1 : 0;
+        while (true)
+        {
+            var next = chainEnd;
+            while (next < chars.Length && SpacingSeparators.Contains(chars[next]))
+            {
+                next++;
+            }
+            if (next == chainEnd || next >= chars.Length || !IsSingleItemAt(chars, next))
+            {
+                break;
+            }
+            items++;
+            letters += char.IsLetter(chars[next]) ? 1 : 0;
+            chainEnd = next + 1;
+        }
+        return items >= 3 && letters >= 2;
+    }
+
     private static bool IsSingleItemAt(ReadOnlySpan<char> chars, int i) =>
         (char.IsLetter(chars[i]) || LeetSymbols.Contains(chars[i]))
-        && (i == 0 || !IsWordChar(chars[i - 1]))
         && (i + 1 == chars.Length || !IsWordChar(chars[i + 1]));
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || LeetSymbols.Contains(c);
 
-    // Leetspeak only inside a run of letters/digits/symbols that has a real letter, so "5,000",
-    // "$20" and "!!!" stay as they are. Trailing "!" and "|" are punctuation ("idiot!"), not "i".
-    private static void ApplyLeet(Span<char> chars)
+    // Trailing "!" and "|" are punctuation ("idiot!"), not "i".
+    private static void ReadLeet(Span<char> run)
     {
-        var i = 0;
-        while (i < chars.Length)
+        var end = run.Length;
+        while (end > 0 && run[end - 1] is '!' or '|')
         {
-            if (!IsWordChar(chars[i]))
-            {
-                i++;
-                continue;
-            }
-            var start = i;
-            var hasLetter = false;
-            while (i < chars.Length && IsWordChar(chars[i]))
-            {
-                hasLetter |= char.IsLetter(chars[i]);
-                i++;
-            }
-            if (!hasLetter)
-            {
-                continue;
-            }
-            var end = i;
-            while (end > start && chars[end - 1] is '!' or '|')
-            {
-                end--;
-            }
-            for (var k = start; k < end; k++)
-            {
-                chars[k] = Leet(chars[k]);
-            }
+            end--;
+        }
+        for (var i = 0; i < end; i++)
+        {
+            run[i] = Leet(run[i]);
         }
     }
 
@@ -333,26 +384,25 @@ public static partial class TextNormalizer
 
     private static string CollapseWhitespace(StringBuilder text)
     {
-        var builder = new StringBuilder(text.Length);
+        var chars = new char[text.Length];
+        text.CopyTo(0, chars, text.Length);
+        var length = 0;
         var pendingSpace = false;
-        foreach (var chunk in text.GetChunks())
+        foreach (var c in chars)
         {
-            foreach (var c in chunk.Span)
+            if (char.IsWhiteSpace(c))
             {
-                if (char.IsWhiteSpace(c))
-                {
-                    pendingSpace = builder.Length > 0;
-                    continue;
-                }
-                if (pendingSpace)
-                {
-                    builder.Append(' ');
-                    pendingSpace = false;
-                }
-                builder.Append(c);
+                pendingSpace = length > 0;
+                continue;
             }
+            if (pendingSpace)
+            {
+                chars[length++] = ' ';
+                pendingSpace = false;
+            }
+            chars[length++] = c;
         }
-        return builder.ToString();
+        return new string(chars, 0, length);
     }
 
     // Normalize maps every other ':' to a space, so "url:" only ever starts a URL token.
