@@ -136,6 +136,9 @@ SLN=Comments.sln
 if [[ ! -f $SLN && -f Comments.slnx ]]; then SLN=Comments.slnx; fi
 [[ -f $SLN ]] || { log "Comments.sln not found in $REPO"; exit 1; }
 
+# Debian's Chromium runs the widget and console browser tests; Playwright never downloads a browser.
+srv_install_missing chromium || { log "the browser tests need Debian's chromium (apt-get install -y chromium)"; exit 1; }
+
 if srv_install_missing postgres redis rabbitmq; then
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/comments-test.XXXXXX")
   chmod 755 "$WORK"

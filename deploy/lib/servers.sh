@@ -99,6 +99,7 @@ _srv_have() {
     redis)    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ;;
     rabbitmq) [[ -x $SRV_RABBIT_BIN/rabbitmq-server && -x $SRV_RABBIT_BIN/rabbitmqctl ]] ;;
     curl)     command -v curl >/dev/null 2>&1 ;;
+    chromium) [[ -x /usr/bin/chromium ]] ;;
     *)        srv_die "unknown package kind: $1" ;;
   esac
 }
@@ -109,6 +110,7 @@ _srv_pkg_name() {
     redis)    echo redis-server ;;
     rabbitmq) echo rabbitmq-server ;;
     curl)     echo curl ;;
+    chromium) echo chromium ;;
   esac
 }
 

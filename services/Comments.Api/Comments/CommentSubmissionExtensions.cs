@@ -1,5 +1,3 @@
-using Comments.ServiceDefaults.Database;
-
 namespace Comments.Api.Comments;
 
 public static class CommentSubmissionExtensions
@@ -11,7 +9,6 @@ public static class CommentSubmissionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<AuthorHasher>();
-        builder.Services.AddDatabaseResilience();
         return builder;
     }
 }

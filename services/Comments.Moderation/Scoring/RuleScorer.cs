@@ -92,10 +92,16 @@ public sealed class RuleScorer : ICommentScorer
         public WordListKey(IReadOnlyList<string> words)
         {
             Words = words;
+            // Hashed on every Score call, so only lengths and end characters: Equals settles the rest.
             var hashCode = new HashCode();
             foreach (var word in words)
             {
-                hashCode.Add(word, StringComparer.Ordinal);
+                hashCode.Add(word.Length);
+                if (word.Length > 0)
+                {
+                    hashCode.Add(word[0]);
+                    hashCode.Add(word[^1]);
+                }
             }
             hash = hashCode.ToHashCode();
         }

@@ -122,7 +122,7 @@ public static partial class TextNormalizer
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
 
     // Compatibility forms, format characters (zero-width, soft hyphen, BOM, bidi controls),
-    // control characters and case. Lone surrogates become U+FFFD so Normalize cannot throw.
+    // control characters, case and accents. Lone surrogates are dropped so Normalize cannot throw.
     private static string Clean(string text)
     {
         // Most comments are plain ASCII: no compatibility forms or format characters.
@@ -131,26 +131,42 @@ public static partial class TextNormalizer
             var lower = text.ToLowerInvariant();
             return lower.AsSpan().ContainsAny(AsciiControls) ? WithoutAsciiControls(lower) : lower;
         }
-        var builder = new StringBuilder(text.Length);
-        Span<char> utf16 = stackalloc char[2];
-        foreach (var rune in text.EnumerateRunes())
+        var chars = new char[text.Length];
+        var length = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            switch (Rune.GetUnicodeCategory(rune))
+            var c = text[i];
+            if (char.IsSurrogate(c))
+            {
+                // A pair is kept unless it is a format character (tag characters); a lone surrogate is dropped.
+                if (char.IsSurrogatePair(text, i))
+                {
+                    if (CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(c, text[i + 1])) != UnicodeCategory.Format)
+                    {
+                        chars[length++] = c;
+                        chars[length++] = text[i + 1];
+                    }
+                    i++;
+                }
+                continue;
+            }
+            switch (char.GetUnicodeCategory(c))
             {
                 case UnicodeCategory.Format:
                     break;
                 case UnicodeCategory.Control:
-                    if (Rune.IsWhiteSpace(rune))
+                    if (char.IsWhiteSpace(c))
                     {
-                        builder.Append(' ');
+                        chars[length++] = ' ';
                     }
                     break;
                 default:
-                    builder.Append(utf16[..rune.EncodeToUtf16(utf16)]);
+                    chars[length++] = c;
                     break;
             }
         }
-        return builder.ToString().Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        // Lower case last: "İ" only becomes a lower-case "i" once its dot is stripped.
+        return StripDiacritics(new string(chars, 0, length).Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
     }
 
     private static string WithoutAsciiControls(string text)
@@ -171,7 +187,7 @@ public static partial class TextNormalizer
         return new string(chars, 0, length);
     }
 
-    private static string Domain(ReadOnlySpan<char> url)
+    private static ReadOnlySpan<char> Domain(ReadOnlySpan<char> url)
     {
         if (url.StartsWith("https://", StringComparison.Ordinal))
         {
@@ -198,7 +214,7 @@ public static partial class TextNormalizer
         {
             url = url[4..];
         }
-        return url.ToString();
+        return url;
     }
 
     private static void AppendWords(StringBuilder output, ReadOnlySpan<char> segment)
@@ -215,7 +231,7 @@ public static partial class TextNormalizer
         }
         else
         {
-            chars = StripDiacritics(segment).ToCharArray();
+            chars = segment.ToArray();
             for (var i = 0; i < chars.Length; i++)
             {
                 chars[i] = FoldHomoglyph(chars[i]);
@@ -225,19 +241,19 @@ public static partial class TextNormalizer
         output.Append(' ').Append(chars, 0, length).Append(' ');
     }
 
-    private static string StripDiacritics(ReadOnlySpan<char> segment)
+    private static string StripDiacritics(string text)
     {
-        var decomposed = segment.ToString().Normalize(NormalizationForm.FormD);
-        var builder = new StringBuilder(decomposed.Length);
+        var decomposed = text.Normalize(NormalizationForm.FormD);
+        var chars = new char[decomposed.Length];
+        var length = 0;
         foreach (var c in decomposed)
         {
-            var category = CharUnicodeInfo.GetUnicodeCategory(c);
-            if (category is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark))
+            if (CharUnicodeInfo.GetUnicodeCategory(c) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark))
             {
-                builder.Append(c);
+                chars[length++] = c;
             }
         }
-        return builder.ToString().Normalize(NormalizationForm.FormC);
+        return new string(chars, 0, length).Normalize(NormalizationForm.FormC);
     }
 
     // Input is already lower case.

@@ -1,13 +1,33 @@
 using Comments.Contracts;
+using Comments.Reader.Live;
 using MassTransit;
+using Npgsql;
 
 namespace Comments.Reader.Threads;
 
-/// <summary>A decision changes what the article's thread shows: drop its cached pages so the next read sees it.</summary>
-public sealed class CommentModeratedConsumer(ThreadCache cache) : IConsumer<CommentModerated>
+/// <summary>
+/// A decision changes what the article's thread shows: drop its cached pages first, then tell open pages, so a page that
+/// reacts by reading the thread already sees the new state.
+/// </summary>
+public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource) : IConsumer<CommentModerated>
 {
-    public Task Consume(ConsumeContext<CommentModerated> context) =>
-        cache.InvalidateAsync(context.Message.SiteId, context.Message.ArticleId);
+    public async Task Consume(ConsumeContext<CommentModerated> context)
+    {
+        var message = context.Message;
+        await cache.InvalidateAsync(message.SiteId, message.ArticleId);
+
+        ThreadComment? comment = null;
+        if (message.Status == "approved"
+            && await ThreadQueries.LoadApprovedAsync(dataSource, message.CommentId, context.CancellationToken) is { } row)
+        {
+            comment = new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []);
+        }
+
+        var liveEvent = comment is null
+            ? new LiveEvent("status", message.CommentId, message.Status, null)
+            : new LiveEvent("approved", message.CommentId, message.Status, comment);
+        await live.PublishAsync(message.SiteId, message.ArticleId, liveEvent);
+    }
 }
 
 public sealed class CommentModeratedConsumerDefinition : ConsumerDefinition<CommentModeratedConsumer>

@@ -1,4 +1,3 @@
-using Comments.ServiceDefaults.Database;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -15,7 +14,6 @@ public static class ThreadCacheExtensions
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<ThreadCache>();
         builder.Services.AddHostedService<RedisConnector>();
-        builder.Services.AddDatabaseResilience();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         return builder;
     }

@@ -25,4 +25,5 @@ public sealed record CommentRow(Guid Id, Guid? ParentId, Guid? RootId, string Au
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ThreadResponse))]
 [JsonSerializable(typeof(Counts.CountsResponse))]
+[JsonSerializable(typeof(CommentStatusResponse))]
 public sealed partial class ReaderJsonContext : JsonSerializerContext;

@@ -75,6 +75,23 @@ public static class ThreadQueries
         return ThreadBuilder.Build(siteId, articleId, sort, limit, total, topLevel, replies);
     }
 
+    /// <returns>The comment when it is approved now, else null (it may have changed again since the event).</returns>
+    public static async Task<CommentRow?> LoadApprovedAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM comments WHERE id = @id AND status = 'approved'");
+        command.Parameters.AddWithValue("id", id);
+        return (await ReadRowsAsync(command, ct)).SingleOrDefault();
+    }
+
+    /// <returns>The comment's moderation status, or null when the site has no such comment.</returns>
+    public static async Task<string?> LoadStatusAsync(NpgsqlDataSource dataSource, string siteId, Guid id, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT status FROM comments WHERE id = @id AND site_id = @site");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("site", siteId);
+        return (string?)await command.ExecuteScalarAsync(ct);
+    }
+
     private static async Task<List<CommentRow>> ReadRowsAsync(NpgsqlCommand command, CancellationToken ct)
     {
         var rows = new List<CommentRow>();

@@ -8,11 +8,15 @@ namespace Comments.ServiceDefaults.Database;
 
 public static class DatabaseExtensions
 {
-    /// <summary>Registers one pooled <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:postgres</c> and its health check.</summary>
+    /// <summary>
+    /// Registers one pooled <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:postgres</c>, its health check, and the
+    /// resilience pipeline (with its 503 answer) that request-path database calls go through.
+    /// </summary>
     public static IHostApplicationBuilder AddCommentsDatabase(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
+        builder.Services.AddDatabaseResilience();
         return builder;
     }
 

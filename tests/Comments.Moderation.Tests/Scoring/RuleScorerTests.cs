@@ -125,6 +125,12 @@ public sealed class RuleScorerTests
     }
 
     [Fact]
+    public void IgnoresPhraseCutOffAtTheEndOfTheComment()
+    {
+        Assert.Empty(scorer.Score("I will kill", Policy(banned: ["kill yourself"])).Findings);
+    }
+
+    [Fact]
     public void MatchesPhraseSpelledOutAsOneRun()
     {
         Assert.Equal(["banned word: kill yourself"], Reasons(scorer.Score("k i l l y o u r s e l f", Policy(banned: ["kill yourself"]))));
@@ -238,7 +244,8 @@ public sealed class RuleScorerTests
         var policy = new SitePolicy(ModerationMode.Auto, banned, [], 2);
         scorer.Score("idiot", policy);
 
-        banned[0] = "moron";
+        // Same length and end letters as "idiot", so only a full comparison tells the lists apart.
+        banned[0] = "inert";
 
         Assert.Empty(scorer.Score("idiot", policy).Findings);
     }

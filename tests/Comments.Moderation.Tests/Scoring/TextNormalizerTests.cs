@@ -35,15 +35,18 @@ public sealed class TextNormalizerTests
         Assert.Equal("idiot", TextNormalizer.Normalize("id\u0007io\u0000t"));
     }
 
-    [Fact]
-    public void KeepsLineBreaksAsWordBoundaries()
+    [Theory]
+    [InlineData("hello\r\n\tworld")]
+    [InlineData("héllo\r\n\twörld")]
+    public void KeepsLineBreaksAsWordBoundaries(string text)
     {
-        Assert.Equal("hello world", TextNormalizer.Normalize("hello\r\n\tworld"));
+        Assert.Equal("hello world", TextNormalizer.Normalize(text));
     }
 
     [Theory]
     [InlineData("ìdìöt", "idiot")]
     [InlineData("IDÌÖT", "idiot")]
+    [InlineData("\u0130D\u0130OT", "idiot")]
     [InlineData("crème brûlée", "creme brulee")]
     [InlineData("id\u20DDiot", "idiot")]
     public void StripsDiacritics(string text, string expected)
@@ -173,15 +176,36 @@ public sealed class TextNormalizerTests
     }
 
     [Fact]
+    public void ReducesLinkWithUserInfoToItsRealHost()
+    {
+        Assert.Equal("url:evil.example", TextNormalizer.Normalize("http://paypal.com@evil.example/login"));
+    }
+
+    [Fact]
     public void LeavesSentencePunctuationAfterLinkOutOfDomain()
     {
         Assert.Equal("url:example.com .", TextNormalizer.Normalize("http://example.com."));
     }
 
     [Fact]
-    public void SurvivesLoneSurrogates()
+    public void DropsLoneSurrogates()
     {
-        Assert.Equal("id \uFFFD iot", TextNormalizer.Normalize("id \uD800 iot"));
+        // Inline strings: xunit cannot carry invalid UTF-16 through InlineData.
+        string[] texts = ["id\uD800iot", "id\uDC00iot", "idiot\uD800"];
+
+        Assert.All(texts, text => Assert.Equal("idiot", TextNormalizer.Normalize(text)));
+    }
+
+    [Fact]
+    public void KeepsCharactersOutsideTheBasicPlane()
+    {
+        Assert.Equal("idiot \U0001F600", TextNormalizer.Normalize("idiot \U0001F600"));
+    }
+
+    [Fact]
+    public void StripsFormatCharactersOutsideTheBasicPlane()
+    {
+        Assert.Equal("idiot", TextNormalizer.Normalize("id\U000E0041iot"));
     }
 
     [Fact]

@@ -1,0 +1,253 @@
+using System.Text.RegularExpressions;
+using Comments.Api;
+using Comments.Moderation;
+using Comments.Reader;
+using Comments.Tests.Fixtures;
+using Microsoft.Playwright;
+using Npgsql;
+
+namespace Comments.EndToEnd.Tests;
+
+/// <summary>
+/// The embeddable widget in real Chromium against the real services: the Api, two Reader instances (live updates fan
+/// out through Redis between them) and the moderation worker, each on its own loopback port.
+/// </summary>
+[Collection(BrowserTestsRunAlone.Name)]
+public sealed partial class WidgetBrowserTests : IAsyncLifetime
+{
+    private const string Article = "story";
+    private static readonly float Timeout = 10_000;
+    private static readonly string[] Paragraphs = ["First paragraph of the story.", "Second paragraph."];
+
+    private ServerAddresses _servers = null!;
+    private KestrelService<ApiEntryPoint> _api = null!;
+    private KestrelService<ReaderEntryPoint> _readerA = null!;
+    private KestrelService<ReaderEntryPoint> _readerB = null!;
+    private ServiceFactory<ModerationEntryPoint>? _worker;
+    private BrowserSession _browser = null!;
+    private Uri _readerUrlA = null!;
+    private Uri _readerUrlB = null!;
+    private string _site = null!;
+
+    public async Task InitializeAsync()
+    {
+        _servers = await Servers.GetAsync();
+        _api = new KestrelService<ApiEntryPoint>(_servers);
+        var apiUrl = _api.Start();
+        _site = await TestSites.CreateAsync(_servers);
+        var readerSettings = new Dictionary<string, string?>
+        {
+            ["Widget:ApiBaseUrl"] = apiUrl.ToString(),
+            ["Widget:DemoSiteId"] = _site,
+        };
+        _readerA = new KestrelService<ReaderEntryPoint>(_servers, readerSettings);
+        _readerB = new KestrelService<ReaderEntryPoint>(_servers, readerSettings);
+        _readerUrlA = _readerA.Start();
+        _readerUrlB = _readerB.Start();
+        await SeedArticleAsync([_readerUrlA, _readerUrlB]);
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        if (_worker is not null)
+        {
+            await _worker.DisposeAsync();
+        }
+
+        await _readerA.DisposeAsync();
+        await _readerB.DisposeAsync();
+        await _api.DisposeAsync();
+    }
+
+    private void StartWorker() => _worker ??= new ServiceFactory<ModerationEntryPoint>(_servers).Started();
+
+    private async Task SeedArticleAsync(Uri[] origins)
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        await using var command = db.CreateCommand(
+            """
+            UPDATE sites SET allowed_origins = @origins WHERE id = @site;
+            INSERT INTO articles (site_id, id, title, paragraphs) VALUES (@site, @article, 'A test headline', @paragraphs);
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+            VALUES (@c1, @site, @article, 'Seeded Sam', 'Seeded first comment', 'approved', now() - interval '2 hours');
+            """);
+        command.Parameters.AddWithValue("origins", origins.Select(u => u.GetLeftPart(UriPartial.Authority)).ToArray());
+        command.Parameters.AddWithValue("site", _site);
+        command.Parameters.AddWithValue("article", Article);
+        command.Parameters.AddWithValue("paragraphs", Paragraphs);
+        command.Parameters.AddWithValue("c1", Guid.CreateVersion7());
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<IPage> OpenDemo(Uri reader)
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(reader, $"/demo/{Article}").ToString());
+        await Assertions.Expect(page.Locator("#comments[data-live=connected]")).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        return page;
+    }
+
+    private static ILocator Comment(IPage page, string text) => page.Locator("li.c", new() { HasText = text });
+
+    private static Task Post(IPage page, string name, string body) =>
+        Post(page.GetByRole(AriaRole.Form, new() { Name = "Join the discussion" }), name, body);
+
+    private static async Task Post(ILocator form, string name, string body)
+    {
+        await form.GetByLabel("Name").FillAsync(name);
+        await form.GetByLabel("Comment", new() { Exact = true }).FillAsync(body);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Post comment" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task ShowsTheSeededThreadOnTheDemoPageAndSavesAScreenshot()
+    {
+        var page = await OpenDemo(_readerUrlA);
+
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("A test headline");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "1 Comment" })).ToBeVisibleAsync();
+        await Assertions.Expect(Comment(page, "Seeded first comment")).ToContainTextAsync("Seeded Sam");
+        await Assertions.Expect(Comment(page, "Seeded first comment").Locator("time")).ToHaveAttributeAsync("datetime", MyRegex());
+
+        await page.ScreenshotAsync(new() { Path = BrowserSession.ArtifactPath("demo-page.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task ACleanCommentAwaitsModerationThenAppearsForItsAuthorAndLiveInAnotherPage()
+    {
+        var author = await OpenDemo(_readerUrlA);
+        var other = await OpenDemo(_readerUrlB);
+
+        await Post(author, "Ada", "A clean and kind remark.");
+        await Assertions.Expect(Comment(author, "A clean and kind remark.")).ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
+        await Assertions.Expect(Comment(other, "A clean and kind remark.")).ToHaveCountAsync(0);
+
+        StartWorker();
+
+        await Assertions.Expect(Comment(author, "A clean and kind remark.")).Not.ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
+        await Assertions.Expect(Comment(other, "A clean and kind remark.")).ToContainTextAsync("Ada", new() { Timeout = Timeout });
+        await Assertions.Expect(other.GetByRole(AriaRole.Heading, new() { Name = "2 Comments" })).ToBeVisibleAsync();
+        await Assertions.Expect(other.Locator("[aria-live=polite]")).ToHaveTextAsync("New comment from Ada");
+    }
+
+    [Fact]
+    public async Task ABannedWordCommentNeverAppearsInAnotherPage()
+    {
+        StartWorker();
+        var author = await OpenDemo(_readerUrlA);
+        var other = await OpenDemo(_readerUrlB);
+
+        await Post(author, "Troll", "You are an idiot.");
+        await Assertions.Expect(author.GetByText("Your comment was not published")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Post(author, "Ada", "A later, clean comment.");
+        await Assertions.Expect(Comment(other, "A later, clean comment.")).ToHaveCountAsync(1, new() { Timeout = Timeout });
+
+        await Assertions.Expect(Comment(other, "You are an idiot.")).ToHaveCountAsync(0);
+        await Assertions.Expect(Comment(author, "You are an idiot.")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task AReplyNestsUnderItsParent()
+    {
+        StartWorker();
+        var page = await OpenDemo(_readerUrlA);
+
+        await Comment(page, "Seeded first comment").GetByRole(AriaRole.Button, new() { Name = "Reply to Seeded Sam" }).ClickAsync();
+        await Post(page.GetByRole(AriaRole.Form, new() { Name = "Reply to Seeded Sam" }), "Rey", "Replying to Sam.");
+
+        var parent = Comment(page, "Seeded first comment");
+        await Assertions.Expect(parent.Locator("ol li.c", new() { HasText = "Replying to Sam." })).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        await Assertions.Expect(parent.Locator("ol li.c", new() { HasText = "Replying to Sam." })).Not.ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
+        await page.ReloadAsync();
+        await Assertions.Expect(Comment(page, "Seeded first comment").Locator("ol li.c", new() { HasText = "Replying to Sam." })).ToHaveCountAsync(1, new() { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task ACommentCanBePostedWithTheKeyboardAlone()
+    {
+        var page = await OpenDemo(_readerUrlA);
+        var name = page.Locator("form").Last.GetByLabel("Name");
+
+        for (var i = 0; i < 10 && !await name.EvaluateAsync<bool>("e => e.getRootNode().activeElement === e"); i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await page.Keyboard.TypeAsync("Kim");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("Typed without a mouse.");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(Comment(page, "Typed without a mouse.")).ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task HostileMarkupInACommentRendersAsTextAndRunsNothing()
+    {
+        StartWorker();
+        var page = await OpenDemo(_readerUrlA);
+        var dialogs = 0;
+        page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+        const string Hostile = "<img src=x onerror=\"window.__xss=1;alert(1)\"><script>window.__xss=2</script>";
+
+        await Post(page, "Mallory", Hostile);
+        await page.ReloadAsync();
+
+        var comment = Comment(page, "<img src=x");
+        await Assertions.Expect(comment).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        await Assertions.Expect(comment.Locator(".body")).ToHaveTextAsync(Hostile);
+        Assert.Equal(0, await comment.Locator(".body img, .body script").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+        Assert.Equal(0, dialogs);
+    }
+
+    [Fact]
+    public async Task ShowsTheServersFieldErrorNextToTheField()
+    {
+        var page = await OpenDemo(_readerUrlA);
+        var form = page.Locator("form").Last;
+
+        await form.GetByLabel("Name").FillAsync("Ann");
+        await form.GetByLabel("Email (optional, never shown)").FillAsync("ann@localhost.x");
+        await form.GetByLabel("Comment", new() { Exact = true }).FillAsync("Hello");
+        await page.RouteAsync("**/comments", async route =>
+        {
+            if (route.Request.Method == "POST")
+            {
+                await route.FulfillAsync(new()
+                {
+                    Status = 400,
+                    ContentType = "application/problem+json",
+                    Headers = new Dictionary<string, string> { ["Access-Control-Allow-Origin"] = "*" },
+                    Body = """{"title":"The comment was not accepted.","status":400,"errors":{"authorEmail":["The email address is not valid."]}}""",
+                });
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        await form.GetByRole(AriaRole.Button, new() { Name = "Post comment" }).ClickAsync();
+
+        var email = form.GetByLabel("Email (optional, never shown)");
+        await Assertions.Expect(email).ToHaveAttributeAsync("aria-invalid", "true");
+        await Assertions.Expect(form.GetByText("The email address is not valid.")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task RendersInGermanWhenThePageIsGerman()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_readerUrlA, $"/demo/{Article}?lang=de").ToString());
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "1 Kommentar" })).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Kommentar senden" })).ToBeVisibleAsync();
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T")]
+    private static partial Regex MyRegex();
+}
