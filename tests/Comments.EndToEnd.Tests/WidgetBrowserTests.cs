@@ -195,9 +195,11 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         const string Hostile = "<img src=x onerror=\"window.__xss=1;alert(1)\"><script>window.__xss=2</script>";
 
         await Post(page, "Mallory", Hostile);
+        var comment = Comment(page, "<img src=x");
+        await Assertions.Expect(comment).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        await Assertions.Expect(comment).Not.ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
         await page.ReloadAsync();
 
-        var comment = Comment(page, "<img src=x");
         await Assertions.Expect(comment).ToHaveCountAsync(1, new() { Timeout = Timeout });
         await Assertions.Expect(comment.Locator(".body")).ToHaveTextAsync(Hostile);
         Assert.Equal(0, await comment.Locator(".body img, .body script").CountAsync());
