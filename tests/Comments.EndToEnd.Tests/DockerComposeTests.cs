@@ -1,3 +1,4 @@
+using Comments.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
 
 namespace Comments.EndToEnd.Tests;
@@ -8,21 +9,10 @@ public sealed class DockerComposeTests
     private static readonly string[] Servers = ["postgres", "rabbitmq", "redis"];
     private static readonly string[] Services = ["api", "moderation", "reader"];
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Comments.sln not found above the test binaries.");
-    }
-
     private static YamlMappingNode ComposeServices()
     {
         var yaml = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(RepoRoot(), "docker-compose.yml"));
+        using var reader = new StreamReader(Repository.PathOf("docker-compose.yml"));
         yaml.Load(reader);
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         return (YamlMappingNode)root.Children[new YamlScalarNode("services")];
@@ -92,6 +82,6 @@ public sealed class DockerComposeTests
             Assert.Equal("deploy/Dockerfile", ((YamlScalarNode)build.Children[new YamlScalarNode("dockerfile")]).Value);
         }
 
-        Assert.True(File.Exists(Path.Combine(RepoRoot(), "deploy", "Dockerfile")));
+        Assert.True(File.Exists(Repository.PathOf("deploy", "Dockerfile")));
     }
 }

@@ -53,13 +53,7 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>Where screenshots go: <c>TestResults/screenshots</c> at the repository root.</summary>
     public static string ArtifactPath(string fileName)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "TestResults", "screenshots");
+        var folder = Repository.PathOf("TestResults", "screenshots");
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, fileName);
     }

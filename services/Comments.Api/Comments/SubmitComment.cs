@@ -1,6 +1,7 @@
 using Comments.Api.Http;
 using Comments.Contracts;
 using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Http;
 using Comments.ServiceDefaults.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -67,8 +68,7 @@ public static class SubmitCommentEndpoint
         switch (outcome)
         {
             case StoreOutcome.UnknownSite:
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site",
-                    detail: $"There is no site '{siteId}'.");
+                return Problems.UnknownSite(siteId);
             case StoreOutcome.UnknownArticle:
                 return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown article",
                     detail: "This site does not create articles on first comment, and the article is not registered.");

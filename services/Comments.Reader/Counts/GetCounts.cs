@@ -1,5 +1,6 @@
 using Comments.Reader.Threads;
 using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -59,7 +60,7 @@ public static class GetCountsEndpoint
         }, ct);
 
         return counts is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site", detail: $"There is no site '{siteId}'.")
+            ? Problems.UnknownSite(siteId)
             : TypedResults.Ok(new CountsResponse(siteId, counts));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Http;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -40,7 +41,7 @@ public static partial class GetEventsEndpoint
         }, ct);
         if (!siteExists)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site", detail: $"There is no site '{siteId}'.");
+            return Problems.UnknownSite(siteId);
         }
 
         var response = httpContext.Response;

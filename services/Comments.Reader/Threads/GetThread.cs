@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -82,8 +83,7 @@ public static class GetThreadEndpoint
                 async token => await ThreadQueries.LoadAsync(dataSource, siteId, articleId, threadSort!.Value, pageSize, after, token), ct);
             if (thread is null)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site",
-                    detail: $"There is no site '{siteId}'.");
+                return Problems.UnknownSite(siteId);
             }
 
             page = JsonSerializer.SerializeToUtf8Bytes(thread, ReaderJsonContext.Default.ThreadResponse);

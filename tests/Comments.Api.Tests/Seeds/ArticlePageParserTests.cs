@@ -1,4 +1,5 @@
 using Comments.Api.Seeds;
+using Comments.Tests.Fixtures;
 
 namespace Comments.Api.Tests.Seeds;
 
@@ -6,19 +7,8 @@ public sealed class ArticlePageParserTests
 {
     private const string Headline = "Putin says Karabakh’s deaths were exacerbated’ by the panic of diplomatic staff";
 
-    private static ArticlePage ParseRealPage()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "seeds", "articles", "article-karabakh.txt");
-                return ArticlePageParser.Parse("article-karabakh", File.ReadAllText(path));
-            }
-        }
-
-        throw new InvalidOperationException($"No folder containing Comments.sln above {AppContext.BaseDirectory}.");
-    }
+    private static ArticlePage ParseRealPage() =>
+        ArticlePageParser.Parse("article-karabakh", File.ReadAllText(Repository.PathOf("seeds", "articles", "article-karabakh.txt")));
 
     [Fact]
     public void ParsesHeadlineAsTitleOfRealPage()

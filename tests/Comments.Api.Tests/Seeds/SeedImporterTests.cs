@@ -6,16 +6,7 @@ namespace Comments.Api.Tests.Seeds;
 
 public sealed class SeedImporterTests
 {
-    private static string SeedsFolder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Comments.sln not found above the test binaries."), "seeds");
-    }
+    private static string SeedsFolder() => Repository.PathOf("seeds");
 
     [Fact]
     public async Task ImportsTheDemoSiteArticleAndThreadAndAddsNothingTheSecondTime()
