@@ -557,7 +557,7 @@ srv_profile() {
       SRV_REDIS_PORT=${COMMENTS_TEST_REDIS_PORT:-56379}
       SRV_RABBIT_PORT=${COMMENTS_TEST_RABBIT_PORT:-55672}
       SRV_RABBIT_DIST_PORT=${COMMENTS_TEST_RABBIT_DIST_PORT:-55673}
-      SRV_RABBIT_NODE=comments-test@localhost
+      SRV_RABBIT_NODE=${COMMENTS_TEST_RABBIT_NODE:-comments-test@localhost}
       SRV_PG_FSYNC=off
       SRV_REDIS_MODE=ephemeral ;;
     run)

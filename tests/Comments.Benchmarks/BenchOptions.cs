@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Comments.Benchmarks;
+
+/// <summary>Command-line options; deploy/bench.sh passes the addresses and pids of what it started.</summary>
+public sealed record BenchOptions(
+    Uri Api,
+    Uri Reader,
+    string Postgres,
+    string Redis,
+    int Concurrency,
+    TimeSpan ReadDuration,
+    int LiveRate,
+    TimeSpan LiveDuration,
+    int[] IngestRates,
+    TimeSpan IngestDuration,
+    IReadOnlyList<(string Name, int Pid)> Pids,
+    string ResultsFolder)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            map[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        string Get(string key, string fallback) => map.GetValueOrDefault(key, fallback);
+        int Int(string key, int fallback) => int.Parse(Get(key, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        TimeSpan Seconds(string key, int fallback) => TimeSpan.FromSeconds(Int(key, fallback));
+
+        return new BenchOptions(
+            new Uri(Get("api", "http://127.0.0.1:5080")),
+            new Uri(Get("reader", "http://127.0.0.1:5081")),
+            Get("postgres", Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? "Host=127.0.0.1;Username=comments;Password=comments;Database=comments"),
+            Get("redis", Environment.GetEnvironmentVariable("ConnectionStrings__redis") ?? "127.0.0.1:6379"),
+            Int("concurrency", 64),
+            Seconds("read-seconds", 10),
+            Int("live-rate", 200),
+            Seconds("live-seconds", 30),
+            Get("ingest-rates", "250,500,1000,1500,2000,3000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
+            Seconds("ingest-seconds", 30),
+            Get("pids", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => p.Split('='))
+                .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture)))
+                .ToList(),
+            Get("results", Path.Combine(AppContext.BaseDirectory, "results")));
+    }
+}

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Comments.Benchmarks;
+using Npgsql;
+using StackExchange.Redis;
+
+// Drives the running services (see deploy/bench.sh) and prints one table of figures, also written to results/latest.md.
+var options = BenchOptions.Parse(args);
+var inv = CultureInfo.InvariantCulture;
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    Timeout = TimeSpan.FromSeconds(30),
+};
+await using var db = NpgsqlDataSource.Create(options.Postgres);
+await using var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
+var site = "bench-" + Guid.NewGuid().ToString("N")[..10];
+await Sql(db, """
+    INSERT INTO sites (id, name, auto_create_articles, policy)
+    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5}')
+    """, ("site", site));
+
+var rows = new List<(string What, string Figure, string Goal)>();
+void Row(string what, string figure, string goal)
+{
+    rows.Add((what, figure, goal));
+    Console.WriteLine($"{what,-58} {figure,-44} {goal}");
+}
+
+// 1. Cached thread read against a bare Kestrel endpoint serving the same bytes.
+await SeedApprovedAsync(db, site, "thread-50", 50);
+var threadUrl = new Uri(options.Reader, $"/api/v1/sites/{site}/articles/thread-50/comments");
+var threadBytes = await http.GetByteArrayAsync(threadUrl);
+await using (var bare = await BareServer.StartAsync(threadBytes))
+{
+    var ours = await LoadGenerator.RunAsync(http, threadUrl, options.Concurrency, options.ReadDuration, TimeSpan.FromSeconds(2));
+    var baseline = await LoadGenerator.RunAsync(http, bare.Url, options.Concurrency, options.ReadDuration, TimeSpan.FromSeconds(2));
+    Row("Cached 50-comment thread, requests/s (ours / bare Kestrel)",
+        string.Create(inv, $"{ours.RequestsPerSecond:N0} / {baseline.RequestsPerSecond:N0} = {ours.RequestsPerSecond / baseline.RequestsPerSecond:0.00}"),
+        "ratio ≥ 0.6");
+    Row("Cached thread latency p50 / p99 (ours; bare)",
+        string.Create(inv, $"{ours.Percentile(50):0.00} / {ours.Percentile(99):0.00} ms; {baseline.Percentile(50):0.00} / {baseline.Percentile(99):0.00} ms"),
+        $"{threadBytes.Length:N0} bytes, {options.Concurrency} connections, errors {ours.Errors}");
+}
+
+// 2. Submit → visible to a live-events subscriber at a steady offered rate.
+{
+    await using var live = await LiveListener.StartAsync(http, options.Reader, site, "live");
+    var accepted = await SubmitAtRateAsync(http, options.Api, site, "live", options.LiveRate, options.LiveDuration);
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    var latencies = accepted.Select(a => live.Seen.TryGetValue(a.Id, out var at) ? (at - a.AcceptedAt) * 1000.0 / Stopwatch.Frequency : double.NaN).ToArray();
+    var visible = latencies.Where(l => !double.IsNaN(l)).ToArray();
+    Row(string.Create(inv, $"Submit → visible (SSE) at {options.LiveRate}/s for {options.LiveDuration.TotalSeconds:0} s, p50 / p99"),
+        string.Create(inv, $"{Stats.Percentile(visible, 50):0.0} / {Stats.Percentile(visible, 99):0.0} ms ({visible.Length}/{accepted.Count} seen)"),
+        "p99 ≤ 100 ms");
+}
+
+// 3. Ingest capacity: the highest offered rate at which every comment is decided within 1 s.
+{
+    var best = 0;
+    foreach (var rate in options.IngestRates)
+    {
+        var article = $"ingest-{rate}";
+        var accepted = await SubmitAtRateAsync(http, options.Api, site, article, rate, options.IngestDuration);
+        var (decided, total, maxSeconds, p99Seconds) = await WaitDecidedAsync(db, site, article, accepted.Count, TimeSpan.FromSeconds(15));
+        var achieved = accepted.Count / options.IngestDuration.TotalSeconds;
+        var ok = decided == accepted.Count && maxSeconds <= 1.0 && achieved >= rate * 0.95;
+        Row(string.Create(inv, $"  ingest at {rate}/s offered ({achieved:N0}/s accepted)"),
+            string.Create(inv, $"{decided}/{total} decided, p99 {p99Seconds * 1000:0} ms, max {maxSeconds * 1000:0} ms"),
+            ok ? "all within 1 s" : "NOT all within 1 s");
+        if (!ok)
+        {
+            break;
+        }
+
+        best = rate;
+    }
+
+    Row("Ingest capacity (all decided within 1 s)", $"{best:N0} comments/s", "≥ 2,000/s");
+}
+
+// 4. Viral thread: 10,000 approved comments on one article.
+{
+    await SeedApprovedAsync(db, site, "viral", 10_000);
+    var firstPage = new Uri(options.Reader, $"/api/v1/sites/{site}/articles/viral/comments?sort=newest");
+    await http.GetByteArrayAsync(firstPage);
+    var cached = await TimeRequestsAsync(http, firstPage, 500, before: null);
+    var generation = $"comments:v1:gen:{site}:viral";
+    var uncached = await TimeRequestsAsync(http, firstPage, 200, before: () => redis.GetDatabase().StringIncrementAsync(generation));
+    Row("Viral thread (10,000 comments) first page, cached p50 / p99",
+        string.Create(inv, $"{Stats.Percentile(cached, 50):0.00} / {Stats.Percentile(cached, 99):0.00} ms"), "p99 ≤ 10 ms");
+    Row("Viral thread first page, uncached p50 / p99",
+        string.Create(inv, $"{Stats.Percentile(uncached, 50):0.00} / {Stats.Percentile(uncached, 99):0.00} ms"), "p99 ≤ 50 ms");
+    var visible = new List<double>();
+    for (var i = 0; i < 20; i++)
+    {
+        visible.Add(await ApprovalVisibleAsync(http, options.Api, firstPage, site, "viral"));
+    }
+
+    Row("Viral thread: a new approval visible in the first page, p50 / max",
+        string.Create(inv, $"{Stats.Percentile([.. visible], 50):0.0} / {visible.Max():0.0} ms"), "≤ 100 ms");
+}
+
+// 5. Peak resident memory of each service process.
+foreach (var (name, pid) in options.Pids)
+{
+    Row($"Peak RSS of {name}", PeakRss(pid), "");
+}
+
+await WriteReportAsync(options, rows);
+return 0;
+
+static async Task Sql(NpgsqlDataSource db, string sql, params (string Name, object Value)[] parameters)
+{
+    await using var command = db.CreateCommand(sql);
+    foreach (var (name, value) in parameters)
+    {
+        command.Parameters.AddWithValue(name, value);
+    }
+
+    await command.ExecuteNonQueryAsync();
+}
+
+static Task SeedApprovedAsync(NpgsqlDataSource db, string site, string article, int count) => Sql(db, """
+    INSERT INTO articles (site_id, id) VALUES (@site, @article) ON CONFLICT DO NOTHING;
+    INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at, decided_at)
+    SELECT gen_random_uuid(), @site, @article, 'Reader ' || n,
+           'A considered comment number ' || n || ' about the article, with a link https://example.org/' || n || ' and some text.',
+           'approved', now() - make_interval(secs => @count - n), now()
+    FROM generate_series(1, @count) AS n
+    """, ("site", site), ("article", article), ("count", count));
+
+static async Task<List<(Guid Id, long AcceptedAt)>> SubmitAtRateAsync(HttpClient http, Uri api, string site, string article, int rate, TimeSpan duration)
+{
+    var url = new Uri(api, $"/api/v1/sites/{site}/articles/{article}/comments");
+    var results = new ConcurrentBag<(Guid, long)>();
+    var total = (int)(rate * duration.TotalSeconds);
+    var start = Stopwatch.GetTimestamp();
+    var inflight = new List<Task>(total);
+    for (var i = 0; i < total; i++)
+    {
+        var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+        var wait = due - Stopwatch.GetTimestamp();
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+        }
+
+        var n = i;
+        inflight.Add(Task.Run(async () =>
+        {
+            using var content = JsonContent.Create(new { authorName = "Bench " + n, body = $"Benchmark comment {n}: a calm, clean remark about the story." });
+            using var response = await http.PostAsync(url, content);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                var at = Stopwatch.GetTimestamp();
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                results.Add((body.GetProperty("id").GetGuid(), at));
+            }
+        }));
+    }
+
+    await Task.WhenAll(inflight);
+    return [.. results];
+}
+
+static async Task<(long Decided, long Total, double MaxSeconds, double P99Seconds)> WaitDecidedAsync(
+    NpgsqlDataSource db, string site, string article, int expected, TimeSpan patience)
+{
+    var deadline = DateTime.UtcNow + patience;
+    while (true)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT count(*) FILTER (WHERE decided_at IS NOT NULL), count(*),
+                   coalesce(extract(epoch FROM max(decided_at - created_at)), 0)::float8,
+                   coalesce(extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY decided_at - created_at)), 0)::float8
+            FROM comments WHERE site_id = @site AND article_id = @article
+            """);
+        command.Parameters.AddWithValue("site", site);
+        command.Parameters.AddWithValue("article", article);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var decided = reader.GetInt64(0);
+        if (decided >= expected || DateTime.UtcNow > deadline)
+        {
+            return (decided, reader.GetInt64(1), reader.GetDouble(2), reader.GetDouble(3));
+        }
+
+        await Task.Delay(200);
+    }
+}
+
+static async Task<double[]> TimeRequestsAsync(HttpClient http, Uri url, int count, Func<Task>? before)
+{
+    var times = new double[count];
+    for (var i = 0; i < count; i++)
+    {
+        if (before is not null)
+        {
+            await before();
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        using var response = await http.GetAsync(url);
+        await response.Content.ReadAsByteArrayAsync();
+        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    return times;
+}
+
+static async Task<double> ApprovalVisibleAsync(HttpClient http, Uri api, Uri firstPage, string site, string article)
+{
+    var url = new Uri(api, $"/api/v1/sites/{site}/articles/{article}/comments");
+    using var response = await http.PostAsJsonAsync(url, new { authorName = "Late", body = "A new comment on a viral story." });
+    var accepted = Stopwatch.GetTimestamp();
+    var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    while (Stopwatch.GetElapsedTime(accepted) < TimeSpan.FromSeconds(5))
+    {
+        if ((await http.GetStringAsync(firstPage)).Contains(id, StringComparison.Ordinal))
+        {
+            return Stopwatch.GetElapsedTime(accepted).TotalMilliseconds;
+        }
+
+        await Task.Delay(2);
+    }
+
+    return double.PositiveInfinity;
+}
+
+static string PeakRss(int pid)
+{
+    try
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? "n/a" : line["VmHWM:".Length..].Trim();
+    }
+    catch (IOException)
+    {
+        return "process gone";
+    }
+}
+
+static async Task WriteReportAsync(BenchOptions options, List<(string What, string Figure, string Goal)> rows)
+{
+    var memory = File.ReadLines("/proc/meminfo").First().Split(':')[1].Trim();
+    var report = new StringBuilder()
+        .AppendLine("# Benchmark results")
+        .AppendLine()
+        .AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `deploy/bench.sh` on {Environment.ProcessorCount} cores, {memory} memory; Release build; PostgreSQL, RabbitMQ, Redis and the three services on this machine.")
+        .AppendLine()
+        .AppendLine("| measure | figure | goal / note |")
+        .AppendLine("| --- | --- | --- |");
+    foreach (var (what, figure, goal) in rows)
+    {
+        report.AppendLine(CultureInfo.InvariantCulture, $"| {what.Trim()} | {figure} | {goal} |");
+    }
+
+    Directory.CreateDirectory(options.ResultsFolder);
+    var path = Path.Combine(options.ResultsFolder, "latest.md");
+    await File.WriteAllTextAsync(path, report.ToString());
+    Console.WriteLine($"\nWritten to {path}");
+}
