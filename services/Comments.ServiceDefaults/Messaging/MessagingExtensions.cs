@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Comments.ServiceDefaults.Messaging;
 
@@ -14,6 +16,7 @@ public static class MessagingExtensions
     public static IHostApplicationBuilder AddCommentsMessaging(
         this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -21,6 +24,9 @@ public static class MessagingExtensions
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(RabbitMqUri(context.GetRequiredService<IConfiguration>()));
+                var limits = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                rabbit.PrefetchCount = limits.PrefetchCount;
+                rabbit.ConcurrentMessageLimit = limits.ConcurrentMessageLimit;
                 rabbit.ConfigureEndpoints(context);
             });
         });
@@ -39,4 +45,17 @@ public static class MessagingExtensions
 
         return uri;
     }
+}
+
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>Messages RabbitMQ hands each consumer endpoint ahead of acknowledgement.</summary>
+    [Range(1, 1000)]
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Messages an endpoint processes at once; each may hold a database connection.</summary>
+    [Range(1, 200)]
+    public int ConcurrentMessageLimit { get; set; } = 16;
 }
