@@ -71,10 +71,8 @@ public static class GetThreadEndpoint
             return TypedResults.ValidationProblem(errors);
         }
 
-        var generation = await cache.TryGetGenerationAsync(siteId, articleId, ct);
-        var key = generation is { } g
-            ? ThreadCache.PageKey(siteId, articleId, g, $"{threadSort}:{pageSize}:{cursor ?? "-"}")
-            : null;
+        var version = await cache.TryGetVersionAsync(siteId, articleId, ct);
+        var key = version is null ? null : ThreadCache.PageKey(siteId, articleId, version, $"{threadSort}:{pageSize}:{cursor ?? "-"}");
         var page = key is null ? null : await cache.TryGetPageAsync(key, ct);
 
         if (page is null)

@@ -47,6 +47,7 @@ public sealed partial class ThreadCache
     private readonly TimeProvider _time;
     private readonly ILogger<ThreadCache> _logger;
     private readonly ResiliencePipeline _pipeline;
+    private volatile bool _suspect;
 
     public ThreadCache(IConnectionMultiplexer redis, IOptions<ThreadCacheOptions> options, TimeProvider time, ILogger<ThreadCache> logger)
     {
@@ -68,27 +69,45 @@ public sealed partial class ThreadCache
             .Build();
     }
 
+    /// <summary>Bumped after this instance saw Redis fail: every page cached before the outage becomes unreachable.</summary>
+    public const string EpochKey = "comments:v1:epoch";
+
     public static string GenerationKey(string siteId, string articleId) => $"comments:v1:gen:{siteId}:{articleId}";
 
-    public static string PageKey(string siteId, string articleId, long generation, string variant) =>
-        $"comments:v1:thread:{siteId}:{articleId}:{generation}:{variant}";
+    public static string PageKey(string siteId, string articleId, string version, string variant) =>
+        $"comments:v1:thread:{siteId}:{articleId}:{version}:{variant}";
 
-    /// <summary>The article's current generation, creating it if absent; null when Redis is unavailable.</summary>
-    public async Task<long?> TryGetGenerationAsync(string siteId, string articleId, CancellationToken ct)
+    /// <summary>
+    /// The version of the article's cached pages ("epoch.generation"), creating the counters if absent; null when Redis is
+    /// unavailable. After an outage seen by this instance, invalidations may have been lost meanwhile, so the epoch is
+    /// bumped first and nothing cached before the outage is served again.
+    /// </summary>
+    public async Task<string?> TryGetVersionAsync(string siteId, string articleId, CancellationToken ct)
     {
-        var key = GenerationKey(siteId, articleId);
+        RedisKey[] keys = [EpochKey, GenerationKey(siteId, articleId)];
         return await TryAsync(async token =>
         {
             var db = _redis.GetDatabase();
-            var value = await db.StringGetAsync(key).WaitAsync(token);
-            if (!value.IsNull && value.TryParse(out long generation))
+            if (_suspect)
             {
-                return generation;
+                await BumpAsync(db, EpochKey).WaitAsync(token);
+                _suspect = false;
+                LogEpochBumped(_logger);
             }
 
-            await db.StringSetAsync(key, _time.GetUtcNow().UtcTicks, _options.GenerationTtl, When.NotExists).WaitAsync(token);
-            var created = await db.StringGetAsync(key).WaitAsync(token);
-            return !created.IsNull && created.TryParse(out generation) ? generation : (long?)null;
+            var values = await db.StringGetAsync(keys).WaitAsync(token);
+            if (values.Any(v => v.IsNull))
+            {
+                var now = _time.GetUtcNow().UtcTicks;
+                foreach (var key in keys)
+                {
+                    await db.StringSetAsync(key, now, _options.GenerationTtl, When.NotExists).WaitAsync(token);
+                }
+
+                values = await db.StringGetAsync(keys).WaitAsync(token);
+            }
+
+            return values.All(v => !v.IsNull) ? $"{(long)values[0]}.{(long)values[1]}" : null;
         }, ct);
     }
 
@@ -101,10 +120,19 @@ public sealed partial class ThreadCache
     /// <summary>Makes every cached page of the article unreachable. Throws when Redis is down, so the event is retried.</summary>
     public async Task InvalidateAsync(string siteId, string articleId)
     {
-        await _redis.GetDatabase().ScriptEvaluateAsync(BumpScript,
-            [GenerationKey(siteId, articleId)],
-            [_time.GetUtcNow().UtcTicks, (long)_options.GenerationTtl.TotalSeconds]);
+        try
+        {
+            await BumpAsync(_redis.GetDatabase(), GenerationKey(siteId, articleId));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            _suspect = true;
+            throw;
+        }
     }
+
+    private Task<RedisResult> BumpAsync(IDatabase db, string key) =>
+        db.ScriptEvaluateAsync(BumpScript, [key], [_time.GetUtcNow().UtcTicks, (long)_options.GenerationTtl.TotalSeconds]);
 
     private async Task<T?> TryAsync<T>(Func<CancellationToken, Task<T>> action, CancellationToken ct)
     {
@@ -114,14 +142,19 @@ public sealed partial class ThreadCache
         }
         catch (BrokenCircuitException)
         {
+            _suspect = true;
             return default;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
         {
+            _suspect = true;
             LogRedisUnavailable(_logger, ex.GetType().Name);
             return default;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis is back; cache epoch bumped so nothing cached before the outage is served")]
+    private static partial void LogEpochBumped(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable ({ExceptionType}); serving threads from PostgreSQL")]
     private static partial void LogRedisUnavailable(ILogger logger, string exceptionType);

@@ -200,9 +200,10 @@ public sealed class GetThreadTests : IAsyncLifetime
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_servers.Redis);
         var db = redis.GetDatabase();
         var gen = ThreadCache.GenerationKey(_site, "story");
-        var generation = (long)await db.StringGetAsync(gen);
-        var page = ThreadCache.PageKey(_site, "story", generation, "Oldest:50:-");
+        var version = $"{(long)await db.StringGetAsync(ThreadCache.EpochKey)}.{(long)await db.StringGetAsync(gen)}";
+        var page = ThreadCache.PageKey(_site, "story", version, "Oldest:50:-");
 
+        Assert.NotNull(await db.KeyTimeToLiveAsync(ThreadCache.EpochKey));
         Assert.NotNull(await db.KeyTimeToLiveAsync(gen));
         Assert.True(await db.KeyExistsAsync(page));
         Assert.NotNull(await db.KeyTimeToLiveAsync(page));
