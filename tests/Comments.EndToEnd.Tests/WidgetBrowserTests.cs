@@ -12,7 +12,7 @@ namespace Comments.EndToEnd.Tests;
 /// The embeddable widget in real Chromium against the real services: the Api, two Reader instances (live updates fan
 /// out through Redis between them) and the moderation worker, each on its own loopback port.
 /// </summary>
-[Collection(BrowserTestsRunAlone.Name)]
+[Collection(RunsAlone.Name)]
 public sealed partial class WidgetBrowserTests : IAsyncLifetime
 {
     private const string Article = "story";
