@@ -170,11 +170,15 @@ up_local() {
   log "migrate"
   (cd "$REPO/services/Comments.Api" && dotnet "$api_dll" migrate) >>"$LOCAL/logs/migrate.log" 2>&1 \
     || { tail -n 30 "$LOCAL/logs/migrate.log" >&2; die "migrate failed (log .local/logs/migrate.log)"; }
-  local seeds=${COMMENTS_SEEDS_DIR:-$REPO/seeds}
+  local seeds=${COMMENTS_SEEDS_DIR:-$REPO/seeds} moderator_token=""
   if [[ -d $seeds ]]; then
     log "seed ${seeds#"$REPO"/}"
     (cd "$REPO/services/Comments.Api" && dotnet "$api_dll" seed "$seeds") >>"$LOCAL/logs/migrate.log" 2>&1 \
       || { tail -n 30 "$LOCAL/logs/migrate.log" >&2; die "seed failed (log .local/logs/migrate.log)"; }
+    # A fresh demo moderator per run: tokens are stored hashed, so an earlier one cannot be shown again.
+    moderator_token=$(cd "$REPO/services/Comments.Api" \
+        && dotnet "$api_dll" admin create-moderator --site demo --name "Demo moderator" 2>>"$LOCAL/logs/migrate.log" | tail -n 1) \
+      || die "creating the demo moderator failed (log .local/logs/migrate.log)"
   else
     log "no ${seeds#"$REPO"/} folder; skipping seed"
   fi
@@ -187,6 +191,10 @@ up_local() {
       || die "${s%%:*} is not healthy (services left running for inspection; deploy/down.sh stops everything)"
   done
   print_urls
+  if [[ -n $moderator_token ]]; then
+    echo "Moderator console: http://127.0.0.1:5080/moderation/?site=demo"
+    echo "Moderator token: $moderator_token"
+  fi
 }
 
 case ${COMMENTS_MODE:-auto} in

@@ -1,5 +1,7 @@
 using Comments.Api.Cli;
 using Comments.Api.Comments;
+using Comments.Api.Moderation;
+using Comments.Api.Reports;
 using Comments.ServiceDefaults;
 using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Http;
@@ -18,6 +20,8 @@ builder.AddCommentsDatabase();
 builder.AddCommentsMessaging();
 builder.Services.AddOutbox();
 builder.AddCommentSubmission();
+builder.AddModerationApi();
+builder.AddCommentReports();
 builder.Services.AddSiteCors();
 builder.Services.AddOpenApi();
 
@@ -26,9 +30,16 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSiteCors();
+app.UseModerationConsole();
+// Explicit, so they run inside the exception handler (a database outage during token lookup answers 503).
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapCommentSubmission();
+app.MapModeration();
+app.MapCommentReports();
 
 await app.RunAsync();
 return 0;

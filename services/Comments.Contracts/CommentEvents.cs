@@ -10,7 +10,10 @@ public sealed record CommentSubmitted(
     string Body,
     DateTimeOffset SubmittedAt);
 
-/// <summary>The moderation decision for a comment was committed; <see cref="Status"/> is approved, held or rejected.</summary>
+/// <summary>
+/// The moderation decision for a comment was committed; <see cref="Status"/> is approved, held, rejected, or reported (pulled
+/// from its thread by readers' reports until a moderator decides). Written by the worker and by moderator actions alike.
+/// </summary>
 public sealed record CommentModerated(
     Guid CommentId,
     string SiteId,

@@ -241,6 +241,63 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReaderCanReportACommentWithAReason()
+    {
+        var page = await OpenDemo(_readerUrlA);
+        var comment = Comment(page, "Seeded first comment");
+
+        await comment.GetByRole(AriaRole.Button, new() { Name = "Report the comment by Seeded Sam" }).ClickAsync();
+        await comment.GetByLabel("Why should moderators look at this?").SelectOptionAsync("off_topic");
+        await comment.GetByRole(AriaRole.Button, new() { Name = "Send report" }).ClickAsync();
+
+        await Assertions.Expect(comment.GetByText("Thank you. Our moderators will take a look.")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        await using var command = db.CreateCommand("SELECT reason FROM comment_reports WHERE site_id = @site");
+        command.Parameters.AddWithValue("site", _site);
+        Assert.Equal("off_topic", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task PagesSortsAndFlattensRepliesBeyondThreeLevels()
+    {
+        await using (var db = NpgsqlDataSource.Create(_servers.Postgres))
+        {
+            // 54 more top-level comments (55 with the seeded one) and a reply chain five deep under the newest.
+            await using var command = db.CreateCommand(
+                """
+                INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+                SELECT gen_random_uuid(), @site, @article, 'Bulk ' || n, 'Bulk comment ' || n, 'approved', now() - interval '1 hour' + make_interval(secs => n)
+                FROM generate_series(1, 54) AS n;
+                WITH RECURSIVE chain(n, id, parent) AS (
+                    SELECT 1, gen_random_uuid(), (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Bulk 54')
+                    UNION ALL SELECT n + 1, gen_random_uuid(), id FROM chain WHERE n < 5)
+                INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, body, status, created_at)
+                SELECT id, @site, @article, parent, (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Bulk 54'),
+                       'Depth ' || n, 'Reply at depth ' || (n + 1), 'approved', now() - interval '30 minutes' + make_interval(secs => n)
+                FROM chain;
+                """);
+            command.Parameters.AddWithValue("site", _site);
+            command.Parameters.AddWithValue("article", Article);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var page = await OpenDemo(_readerUrlA);
+        var topLevel = page.Locator("section > ol > li.c");
+
+        await Assertions.Expect(topLevel).ToHaveCountAsync(50);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Load more comments" }).ClickAsync();
+        await Assertions.Expect(topLevel).ToHaveCountAsync(55);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Load more comments" })).ToBeHiddenAsync();
+
+        var deepest = page.Locator("li.c:has(> article:has-text('Reply at depth 6'))");
+        await Assertions.Expect(deepest).ToContainTextAsync("in reply to Depth 4");
+        Assert.Equal(3, await deepest.EvaluateAsync<int>("e => { let d = 0; for (let n = e; n; n = n.parentElement) if (n.tagName === 'LI') d++; return d; }"));
+
+        await page.GetByLabel("Sort").SelectOptionAsync("newest");
+        await Assertions.Expect(topLevel.First).ToContainTextAsync("Bulk 54");
+    }
+
+    [Fact]
     public async Task RendersInGermanWhenThePageIsGerman()
     {
         var page = await _browser.NewPageAsync();

@@ -4,12 +4,13 @@ using Comments.ServiceDefaults.Database;
 namespace Comments.Api.Cli;
 
 /// <summary>
-/// Operator commands run by the same binary: <c>migrate</c> applies the schema, <c>seed DIR</c> imports demo data.
+/// Operator commands run by the same binary: <c>migrate</c> applies the schema, <c>seed DIR</c> imports demo data,
+/// <c>admin ...</c> creates sites and moderators (<see cref="AdminCommands"/>).
 /// Anything else (including the <c>--key=value</c> arguments a test host passes) starts the web service.
 /// </summary>
 public static class CommandLine
 {
-    public static bool IsCommand(string[] args) => args is ["migrate", ..] or ["seed", ..];
+    public static bool IsCommand(string[] args) => args is ["migrate", ..] or ["seed", ..] or ["admin", ..];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,8 +32,10 @@ public static class CommandLine
                 var summary = await SeedImporter.ImportAsync(dataSource, folder, cts.Token);
                 Console.WriteLine($"Seeded {summary.Sites} site(s), {summary.Articles} article(s), {summary.CommentsAdded} new comment(s).");
                 return 0;
+            case ["admin", .. var admin]:
+                return await AdminCommands.RunAsync(admin, dataSource, Console.Out, Console.Error, TimeProvider.System, cts.Token);
             default:
-                await Console.Error.WriteLineAsync("Usage: Comments.Api migrate | Comments.Api seed <folder>");
+                await Console.Error.WriteLineAsync("Usage: Comments.Api migrate | Comments.Api seed <folder> | Comments.Api admin ...");
                 return 2;
         }
     }

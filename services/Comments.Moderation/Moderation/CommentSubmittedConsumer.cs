@@ -27,15 +27,30 @@ public sealed partial class CommentSubmittedConsumer(
         await using var connection = await dataSource.OpenConnectionAsync(ct);
 
         string? status = null, policyJson = null;
+        var banned = false;
+        DateTimeOffset? bannedUntil = null;
+        var now = time.GetUtcNow();
         await using (var load = new NpgsqlCommand(
-            "SELECT c.status, s.policy::text FROM comments c JOIN sites s ON s.id = c.site_id WHERE c.id = @id", connection))
+            """
+            SELECT c.status, s.policy::text, b.id IS NOT NULL, b.expires_at
+            FROM comments c JOIN sites s ON s.id = c.site_id
+            LEFT JOIN LATERAL (
+                SELECT id, expires_at FROM bans
+                WHERE site_id = c.site_id AND author_key = c.author_email_hash
+                  AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
+                ORDER BY expires_at DESC NULLS FIRST LIMIT 1) b ON true
+            WHERE c.id = @id
+            """, connection))
         {
             load.Parameters.AddWithValue("id", message.CommentId);
+            load.Parameters.AddWithValue("now", now);
             await using var reader = await load.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
                 status = reader.GetString(0);
                 policyJson = reader.GetString(1);
+                banned = reader.GetBoolean(2);
+                bannedUntil = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
             }
         }
 
@@ -52,8 +67,12 @@ public sealed partial class CommentSubmittedConsumer(
         }
 
         var decision = moderator.Decide(message.Body, options.Value.Resolve(policyJson));
+        if (banned)
+        {
+            decision = BannedAuthor(decision, bannedUntil);
+        }
+
         var decidedStatus = StatusOf(decision.Verdict);
-        var now = time.GetUtcNow();
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var update = new NpgsqlCommand(
@@ -81,6 +100,16 @@ public sealed partial class CommentSubmittedConsumer(
         await transaction.CommitAsync(ct);
         outboxSignal.Notify();
         LogDecided(logger, message.CommentId, message.SiteId, decidedStatus, moderator.ModelVersion, decision.Reasons.Count);
+    }
+
+    /// <summary>A banned author's comment is rejected whatever it says; the scores and findings stay for the moderators.</summary>
+    public static Decision BannedAuthor(Decision decision, DateTimeOffset? until)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var reason = until is { } end
+            ? $"author banned until {end.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC"
+            : "author banned";
+        return decision with { Verdict = Verdict.Reject, Reasons = [reason, .. decision.Reasons] };
     }
 
     public static string StatusOf(Verdict verdict) => verdict switch

@@ -25,6 +25,9 @@
       badEmail: 'This email address does not look right.', failed: 'Something went wrong. Please try again.',
       loadFailed: 'Comments could not be loaded.', retry: 'Try again', none: 'No comments yet. Be the first.',
       newComment: (n) => `New comment from ${n}`, sent: 'Thanks! Your comment will appear once a moderator has approved it.',
+      report: 'Report', reportTo: (n) => `Report the comment by ${n}`, reportWhy: 'Why should moderators look at this?',
+      reasons: { spam: 'Spam', abusive: 'Abusive or hateful', off_topic: 'Off topic', other: 'Something else' },
+      send: 'Send report', reported: 'Thank you. Our moderators will take a look.',
     },
     de: {
       count: (n) => (n === 1 ? '1 Kommentar' : `${n} Kommentare`),
@@ -38,6 +41,9 @@
       badEmail: 'Diese E-Mail-Adresse scheint nicht zu stimmen.', failed: 'Etwas ist schiefgegangen. Bitte erneut versuchen.',
       loadFailed: 'Die Kommentare konnten nicht geladen werden.', retry: 'Erneut versuchen', none: 'Noch keine Kommentare. Schreiben Sie den ersten.',
       newComment: (n) => `Neuer Kommentar von ${n}`, sent: 'Danke! Ihr Kommentar erscheint, sobald er freigegeben wurde.',
+      report: 'Melden', reportTo: (n) => `Kommentar von ${n} melden`, reportWhy: 'Warum sollte die Moderation das prüfen?',
+      reasons: { spam: 'Spam', abusive: 'Beleidigend oder hasserfüllt', off_topic: 'Themenfremd', other: 'Etwas anderes' },
+      send: 'Meldung senden', reported: 'Danke. Unsere Moderation sieht sich das an.',
     },
   };
   const lang = (script.dataset.lang || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
@@ -80,6 +86,7 @@ select { width: auto; }
 textarea { min-height: 6rem; resize: vertical; }
 [aria-invalid="true"] { border-color: var(--comments-error); }
 .err { color: var(--comments-error); font-size: .875rem; min-height: 0; }
+.actions { display: flex; gap: 1rem; }
 .row { display: flex; gap: .5rem; align-items: center; justify-content: space-between; flex-wrap: wrap; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
@@ -137,20 +144,23 @@ textarea { min-height: 6rem; resize: vertical; }
   const setCount = () => { heading.textContent = t.count(state.total); };
   const names = new Map();
 
-  function renderComment(c, depth, parentName) {
+  // Attaches itself before rendering its replies: replies past MAX_DEPTH go into the list that holds it.
+  function renderComment(c, depth, parentName, into, atStart = false) {
     state.seen.add(c.id);
     names.set(c.id, c.authorName);
     const body = el('div', { class: 'body' });
     body.innerHTML = c.bodyHtml; // sanitised by the server: escaped text, <p>, <br>, nofollow links
     const replyButton = el('button', { type: 'button', class: 'link', 'aria-label': t.replyTo(c.authorName) }, t.reply);
+    const reportButton = el('button', { type: 'button', class: 'link', 'aria-label': t.reportTo(c.authorName) }, t.report);
     const item = el('li', { class: 'c', 'data-id': c.id },
       el('article', { 'aria-label': c.authorName },
         el('div', { class: 'meta' }, el('strong', { text: c.authorName }), timeEl(c.createdAt),
           depth > MAX_DEPTH && parentName ? el('span', { text: t.inReplyTo(parentName) }) : null),
-        body, replyButton));
+        body, el('div', { class: 'actions' }, replyButton, reportButton)));
     replyButton.addEventListener('click', () => openReply(item, c));
-    const replies = el('ol');
-    item.append(replies);
+    reportButton.addEventListener('click', () => openReport(item, c, reportButton));
+    item.append(el('ol'));
+    if (atStart) into.prepend(item); else into.append(item);
     for (const r of c.replies || []) appendReply(item, r, depth + 1, c.authorName);
     return item;
   }
@@ -158,7 +168,7 @@ textarea { min-height: 6rem; resize: vertical; }
   // Nesting stops at MAX_DEPTH; deeper replies sit flat in the deepest list with "in reply to".
   function appendReply(parentItem, reply, depth, parentName) {
     const target = depth > MAX_DEPTH ? parentItem.parentElement : parentItem.querySelector(':scope > ol');
-    target.append(renderComment(reply, depth, parentName));
+    renderComment(reply, depth, parentName, target);
   }
 
   function depthOf(item) {
@@ -176,7 +186,7 @@ textarea { min-height: 6rem; resize: vertical; }
       if (!res.ok) throw new Error(String(res.status));
       const page = await res.json();
       if (reset) { list.replaceChildren(); state.seen.clear(); }
-      for (const c of page.comments) list.append(renderComment(c, 1, null));
+      for (const c of page.comments) renderComment(c, 1, null, list);
       state.cursor = page.nextCursor;
       state.total = page.total;
       setCount();
@@ -237,9 +247,9 @@ textarea { min-height: 6rem; resize: vertical; }
       if (!parent) return;
       appendReply(parent, c, depthOf(parent) + 1, names.get(c.parentId));
     } else if (state.sort === 'newest') {
-      list.prepend(renderComment(c, 1, null));
+      renderComment(c, 1, null, list, true);
     } else if (!state.cursor) {
-      list.append(renderComment(c, 1, null));
+      renderComment(c, 1, null, list);
     }
     state.total += 1;
     setCount();
@@ -339,10 +349,39 @@ textarea { min-height: 6rem; resize: vertical; }
     return { form, focus: () => name.input.focus() };
   }
 
+  function openReport(item, comment, button) {
+    const existing = item.querySelector(':scope > form.report');
+    if (existing) { existing.querySelector('select').focus(); return; }
+    const n = ++formCount;
+    const select = el('select', { id: `reason-${n}` },
+      ...Object.entries(t.reasons).map(([value, label]) => el('option', { value, text: label })));
+    const note = el('div', { class: 'err', role: 'alert' });
+    const close = () => { form.remove(); button.focus(); };
+    const form = el('form', { class: 'report', 'aria-label': t.reportTo(comment.authorName) },
+      el('label', { for: select.id, text: t.reportWhy }), select,
+      el('div', { class: 'row' }, el('span'), el('div', {},
+        el('button', { type: 'button', onclick: close }, t.cancel), ' ', el('button', { type: 'submit', class: 'primary' }, t.send))), note);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        const res = await fetch(`${api}/api/v1/sites/${encodeURIComponent(site)}/comments/${comment.id}/reports`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: select.value }),
+        });
+        if (!res.ok) throw new Error(String(res.status));
+        form.replaceChildren(el('p', { class: 'note', role: 'status', text: t.reported }));
+        button.disabled = true;
+      } catch {
+        note.textContent = t.failed;
+      }
+    });
+    item.querySelector(':scope > article').after(form);
+    select.focus();
+  }
+
   function openReply(item, comment) {
-    const existing = item.querySelector(':scope > form');
+    const existing = item.querySelector(':scope > form:not(.report)');
     if (existing) { existing.querySelector('input').focus(); return; }
-    const button = item.querySelector(':scope > article button');
+    const button = item.querySelector(':scope > article .actions button');
     const { form, focus } = buildForm(comment, () => { form.remove(); button.focus(); });
     item.querySelector(':scope > article').after(form);
     focus();

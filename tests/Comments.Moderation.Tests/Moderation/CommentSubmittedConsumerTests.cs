@@ -43,17 +43,18 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private async Task<CommentSubmitted> PendingComment(string body)
+    private async Task<CommentSubmitted> PendingComment(string body, string? authorKey = null)
     {
         var message = new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", body, DateTimeOffset.UtcNow);
         await using var command = _db.CreateCommand(
             """
             INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
-            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
-            VALUES (@id, @site, 'story', 'Reader', @body, 'pending', now());
+            INSERT INTO comments (id, site_id, article_id, author_name, author_email_hash, body, status, created_at)
+            VALUES (@id, @site, 'story', 'Reader', @key, @body, 'pending', now());
             """);
         command.Parameters.AddWithValue("site", _site);
         command.Parameters.AddWithValue("id", message.CommentId);
+        command.Parameters.AddWithValue("key", (object?)authorKey ?? DBNull.Value);
         command.Parameters.AddWithValue("body", body);
         await command.ExecuteNonQueryAsync();
         return message;
@@ -159,6 +160,60 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         await Deliver(message);
 
         Assert.Equal("held", (await Row(message.CommentId)).Status);
+    }
+
+    private async Task Ban(string authorKey, string expiresSql, bool lifted = false)
+    {
+        await using var command = _db.CreateCommand(
+            $"""
+            INSERT INTO moderators (id, name, token_hash, created_at) VALUES (@moderator, 'Mod', @hash, now());
+            INSERT INTO bans (id, site_id, author_key, created_by, created_at, expires_at, lifted_at)
+            VALUES (gen_random_uuid(), @site, @key, @moderator, now(), {expiresSql}, {(lifted ? "now()" : "NULL")});
+            """);
+        command.Parameters.AddWithValue("moderator", Guid.CreateVersion7());
+        command.Parameters.AddWithValue("hash", Guid.NewGuid().ToByteArray());
+        command.Parameters.AddWithValue("site", _site);
+        command.Parameters.AddWithValue("key", authorKey);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task RejectsACleanCommentOfAPermanentlyBannedAuthor()
+    {
+        await Ban("banned-author", "NULL");
+        var message = await PendingComment("Perfectly clean.", authorKey: "banned-author");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Equal("rejected", row.Status);
+        Assert.Contains("\"author banned\"", row.Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NamesTheEndOfATimedBanInTheReason()
+    {
+        await Ban("timed-author", "'2099-01-02 03:04:00+00'");
+        var message = await PendingComment("Perfectly clean.", authorKey: "timed-author");
+
+        await Deliver(message);
+
+        Assert.Contains("author banned until 2099-01-02 03:04 UTC", (await Row(message.CommentId)).Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnExpiredOrLiftedBanNoLongerRejects()
+    {
+        await Ban("expired-author", "now() - interval '1 hour'");
+        await Ban("lifted-author", "NULL", lifted: true);
+        var expired = await PendingComment("Perfectly clean.", authorKey: "expired-author");
+        var lifted = await PendingComment("Perfectly clean.", authorKey: "lifted-author");
+
+        await Deliver(expired);
+        await Deliver(lifted);
+
+        Assert.Equal("approved", (await Row(expired.CommentId)).Status);
+        Assert.Equal("approved", (await Row(lifted.CommentId)).Status);
     }
 
     [Fact]

@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using Comments.Api.Moderation;
+using Npgsql;
+
+namespace Comments.Api.Cli;
+
+/// <summary>
+/// <c>admin create-site &lt;id&gt; --origin &lt;url&gt; [--origin &lt;url&gt;] [--name &lt;name&gt;]</c> and
+/// <c>admin create-moderator --site &lt;id&gt; [--site &lt;id&gt;] --name &lt;name&gt;</c>, which prints the token once, alone on the
+/// last line, so scripts can capture it with <c>tail -n 1</c>.
+/// </summary>
+public static partial class AdminCommands
+{
+    public const string Usage =
+        "Usage: Comments.Api admin create-site <id> --origin <url> [--origin <url>] [--name <name>]\n" +
+        "       Comments.Api admin create-moderator --site <id> [--site <id>] --name <name>";
+
+    /// <returns>The process exit code: 0 done, 1 refused (e.g. unknown site), 2 usage error.</returns>
+    public static async Task<int> RunAsync(
+        string[] args, NpgsqlDataSource dataSource, TextWriter output, TextWriter error, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(time);
+        switch (args)
+        {
+            case ["create-site", var id, .. var rest] when !id.StartsWith("--", StringComparison.Ordinal)
+                && Options(rest, ["--origin", "--name"]) is { } options && options.TryGetValue("--origin", out var origins):
+                return await CreateSiteAsync(dataSource, id, origins, options.GetValueOrDefault("--name")?[^1], output, error, time, cancellationToken);
+            case ["create-moderator", .. var rest] when Options(rest, ["--site", "--name"]) is { } options
+                && options.TryGetValue("--site", out var sites) && options.TryGetValue("--name", out var names):
+                return await CreateModeratorAsync(dataSource, sites, names[^1], output, error, time, cancellationToken);
+            default:
+                await error.WriteLineAsync(Usage);
+                return 2;
+        }
+    }
+
+    private static async Task<int> CreateSiteAsync(
+        NpgsqlDataSource dataSource, string id, List<string> origins, string? name, TextWriter output, TextWriter error,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (!SiteId().IsMatch(id))
+        {
+            await error.WriteLineAsync($"Site id '{id}' is not valid: 1–63 of a–z, 0–9 and '-', starting with a letter or digit.");
+            return 2;
+        }
+
+        var normalised = new List<string>();
+        foreach (var origin in origins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.PathAndQuery != "/" || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                await error.WriteLineAsync($"Origin '{origin}' is not an http(s) origin such as https://news.example.org");
+                return 2;
+            }
+
+            normalised.Add(uri.GetLeftPart(UriPartial.Authority));
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO sites (id, name, allowed_origins, created_at) VALUES (@id, @name, @origins, @now)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("name", string.IsNullOrWhiteSpace(name) ? id : name.Trim());
+        command.Parameters.AddWithValue("origins", normalised.Distinct(StringComparer.OrdinalIgnoreCase).ToArray());
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        if (await command.ExecuteNonQueryAsync(ct) == 0)
+        {
+            await error.WriteLineAsync($"Site '{id}' already exists; nothing changed.");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Created site '{id}' for {string.Join(", ", normalised)}.");
+        return 0;
+    }
+
+    private static async Task<int> CreateModeratorAsync(
+        NpgsqlDataSource dataSource, List<string> sites, string name, TextWriter output, TextWriter error, TimeProvider time,
+        CancellationToken ct)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 80 || name.Any(char.IsControl))
+        {
+            await error.WriteLineAsync("The moderator's name must be 1–80 characters on one line.");
+            return 2;
+        }
+
+        var moderator = await ModeratorTokens.CreateAsync(dataSource, name, sites, time.GetUtcNow(), ct);
+        if (moderator is null)
+        {
+            await error.WriteLineAsync($"Unknown site among: {string.Join(", ", sites)}. Create it first with 'admin create-site'.");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Created moderator '{moderator.Name}' ({moderator.Id}) for site(s) {string.Join(", ", moderator.Sites)}.");
+        await output.WriteLineAsync("Token (shown only now; send it as 'Authorization: Bearer <token>'):");
+        await output.WriteLineAsync(moderator.Token);
+        return 0;
+    }
+
+    /// <summary>Parses <c>--key value</c> pairs (keys may repeat); null when anything else is there.</summary>
+    private static Dictionary<string, List<string>>? Options(string[] args, string[] allowed)
+    {
+        var options = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!allowed.Contains(args[i], StringComparer.Ordinal) || i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            if (!options.TryGetValue(args[i], out var values))
+            {
+                options[args[i]] = values = [];
+            }
+
+            values.Add(args[i + 1]);
+        }
+
+        return options;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex SiteId();
+}
