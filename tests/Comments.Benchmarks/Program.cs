@@ -21,7 +21,7 @@ await using var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
 var site = "bench-" + Guid.NewGuid().ToString("N")[..10];
 await Sql(db, """
     INSERT INTO sites (id, name, auto_create_articles, policy)
-    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5}')
+    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0}}')
     """, ("site", site));
 
 var rows = new List<(string What, string Figure, string Goal)>();

@@ -5,7 +5,8 @@ namespace Comments.Tests.Fixtures;
 /// <summary>Each test owns its data: a site with a unique id, so tests never see each other's comments.</summary>
 public static class TestSites
 {
-    public const string DefaultPolicy = """{"mode":"auto","bannedWords":["idiot","moron"],"suspectWords":["crypto"],"maxLinks":2}""";
+    // Rate limits off: tests submit many comments quickly; the limit tests set their own.
+    public const string DefaultPolicy = """{"mode":"auto","bannedWords":["idiot","moron"],"suspectWords":["crypto"],"maxLinks":2,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0}}""";
 
     public static async Task<string> CreateAsync(
         ServerAddresses servers, string policyJson = DefaultPolicy, bool autoCreateArticles = true, string? connectionString = null)

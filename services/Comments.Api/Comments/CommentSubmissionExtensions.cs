@@ -1,3 +1,5 @@
+using Comments.Api.Http;
+
 namespace Comments.Api.Comments;
 
 public static class CommentSubmissionExtensions
@@ -8,7 +10,12 @@ public static class CommentSubmissionExtensions
             .BindConfiguration(AuthorHashOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<SubmissionOptions>()
+            .BindConfiguration(SubmissionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<AuthorHasher>();
+        builder.AddClientAddress();
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Http;
 using Comments.ServiceDefaults.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Comments.Api.Comments;
@@ -23,6 +24,7 @@ public static class SubmitCommentEndpoint
             .Accepts<SubmitCommentRequest>("application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
@@ -34,6 +36,7 @@ public static class SubmitCommentEndpoint
         NpgsqlDataSource dataSource,
         DatabaseResilience resilience,
         AuthorHasher hasher,
+        IOptions<SubmissionOptions> submissionOptions,
         OutboxSignal outboxSignal,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -61,12 +64,19 @@ public static class SubmitCommentEndpoint
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         var emailHash = comment.AuthorEmail is null ? null : hasher.Hash(siteId, comment.AuthorEmail);
+        var clientKey = ClientAddress.Of(httpRequest.HttpContext) is { } address ? hasher.Hash(siteId, "client:" + address) : null;
+        var sender = new Sender(clientKey, emailHash, submissionOptions.Value);
 
-        var outcome = await resilience.Pipeline.ExecuteAsync(
-            async ct => await StoreAsync(dataSource, siteId, articleId, id, comment, emailHash, now, ct), cancellationToken);
+        var (outcome, retryAfter) = await resilience.Pipeline.ExecuteAsync(
+            async ct => await StoreAsync(dataSource, siteId, articleId, id, comment, sender, now, ct), cancellationToken);
 
         switch (outcome)
         {
+            case StoreOutcome.TooSoon:
+                httpRequest.HttpContext.Response.Headers.RetryAfter =
+                    ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many comments",
+                    detail: $"This site accepts one comment every few seconds from the same reader. Try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
             case StoreOutcome.UnknownSite:
                 return Problems.UnknownSite(siteId);
             case StoreOutcome.UnknownArticle:
@@ -83,26 +93,51 @@ public static class SubmitCommentEndpoint
         }
     }
 
-    private enum StoreOutcome { Stored, UnknownSite, UnknownArticle, InvalidParent }
+    private enum StoreOutcome { Stored, UnknownSite, UnknownArticle, InvalidParent, TooSoon }
+
+    /// <summary>Who sends: keyed hashes of the client address and of the email, each limited to one comment per window.</summary>
+    private sealed record Sender(string? ClientKey, string? AuthorKey, SubmissionOptions Defaults);
 
     /// <summary>The comment row and its <see cref="CommentSubmitted"/> outbox message commit together or not at all.</summary>
-    private static async Task<StoreOutcome> StoreAsync(
-        NpgsqlDataSource dataSource, string siteId, string articleId, Guid id, ValidComment comment, string? emailHash,
+    private static async Task<(StoreOutcome, TimeSpan)> StoreAsync(
+        NpgsqlDataSource dataSource, string siteId, string articleId, Guid id, ValidComment comment, Sender sender,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         bool autoCreate;
-        await using (var site = new NpgsqlCommand("SELECT auto_create_articles FROM sites WHERE id = @site", connection, transaction))
+        string policy;
+        await using (var site = new NpgsqlCommand("SELECT auto_create_articles, policy::text FROM sites WHERE id = @site", connection, transaction))
         {
             site.Parameters.AddWithValue("site", siteId);
-            if (await site.ExecuteScalarAsync(ct) is not bool value)
+            await using var reader = await site.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
-                return StoreOutcome.UnknownSite;
+                return (StoreOutcome.UnknownSite, default);
             }
 
-            autoCreate = value;
+            autoCreate = reader.GetBoolean(0);
+            policy = reader.GetString(1);
+        }
+
+        var limits = SubmissionLimits.Of(policy, sender.Defaults);
+        var wait = TimeSpan.Zero;
+        foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_email_hash", sender.AuthorKey, limits.PerAuthor) })
+        {
+            if (key is not null && window > TimeSpan.Zero)
+            {
+                var last = await SubmissionLimits.LastCommentAsync(connection, transaction, siteId, column, key, ct);
+                if (last is { } at && now - at < window)
+                {
+                    wait = TimeSpan.FromTicks(Math.Max(wait.Ticks, (window - (now - at)).Ticks));
+                }
+            }
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            return (StoreOutcome.TooSoon, wait);
         }
 
         await using (var article = new NpgsqlCommand(autoCreate
@@ -114,7 +149,7 @@ public static class SubmitCommentEndpoint
             article.Parameters.AddWithValue("now", now);
             if (await article.ExecuteScalarAsync(ct) is null)
             {
-                return StoreOutcome.UnknownArticle;
+                return (StoreOutcome.UnknownArticle, default);
             }
         }
 
@@ -131,7 +166,7 @@ public static class SubmitCommentEndpoint
             parent.Parameters.AddWithValue("article", articleId);
             if (await parent.ExecuteScalarAsync(ct) is not Guid root)
             {
-                return StoreOutcome.InvalidParent;
+                return (StoreOutcome.InvalidParent, default);
             }
 
             rootId = root;
@@ -139,8 +174,8 @@ public static class SubmitCommentEndpoint
 
         await using (var insert = new NpgsqlCommand(
             """
-            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, body, status, created_at)
-            VALUES (@id, @site, @article, @parent, @root, @name, @email, @body, 'pending', @now)
+            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, client_key, body, status, created_at)
+            VALUES (@id, @site, @article, @parent, @root, @name, @email, @client, @body, 'pending', @now)
             """, connection, transaction))
         {
             insert.Parameters.AddWithValue("id", id);
@@ -149,7 +184,8 @@ public static class SubmitCommentEndpoint
             insert.Parameters.AddWithValue("parent", (object?)comment.ParentId ?? DBNull.Value);
             insert.Parameters.AddWithValue("root", (object?)rootId ?? DBNull.Value);
             insert.Parameters.AddWithValue("name", comment.AuthorName);
-            insert.Parameters.AddWithValue("email", (object?)emailHash ?? DBNull.Value);
+            insert.Parameters.AddWithValue("email", (object?)sender.AuthorKey ?? DBNull.Value);
+            insert.Parameters.AddWithValue("client", (object?)sender.ClientKey ?? DBNull.Value);
             insert.Parameters.AddWithValue("body", comment.Body);
             insert.Parameters.AddWithValue("now", now);
             await insert.ExecuteNonQueryAsync(ct);
@@ -158,6 +194,6 @@ public static class SubmitCommentEndpoint
         await OutboxWriter.EnqueueAsync(connection, transaction,
             new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now, ct);
         await transaction.CommitAsync(ct);
-        return StoreOutcome.Stored;
+        return (StoreOutcome.Stored, default);
     }
 }

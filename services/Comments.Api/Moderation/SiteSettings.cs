@@ -19,7 +19,11 @@ public sealed record SiteSettingsDocument(
     IReadOnlyList<string>? BannedWords,
     IReadOnlyList<string>? SuspectWords,
     int? MaxLinks,
-    int? ReportThreshold);
+    int? ReportThreshold,
+    SiteRateLimit? RateLimit = null);
+
+/// <summary>Seconds between two comments from one client address and from one author; 0 turns a limit off.</summary>
+public sealed record SiteRateLimit(int? PerClientSeconds, int? PerAuthorSeconds);
 
 public static class SiteSettings
 {
@@ -28,7 +32,7 @@ public static class SiteSettings
 
     private static readonly string[] Modes = ["auto", "premoderate", "postmoderate"];
     private static readonly string[] ThresholdNames = ["toxicityHold", "toxicityReject", "spamHold", "spamReject"];
-    private static readonly string[] KnownFields = ["mode", "thresholds", "bannedWords", "suspectWords", "maxLinks", "reportThreshold"];
+    private static readonly string[] KnownFields = ["mode", "thresholds", "bannedWords", "suspectWords", "maxLinks", "reportThreshold", "rateLimit"];
 
     public static async Task<Results<Ok<SiteSettingsDocument>, ProblemHttpResult>> GetSettings(
         string siteId, NpgsqlDataSource dataSource, DatabaseResilience resilience, IOptions<ReportOptions> reportOptions,
@@ -156,6 +160,11 @@ public static class SiteSettings
         if (settings.ReportThreshold is < 1 or > 100)
         {
             errors["reportThreshold"] = ["Between 1 and 100."];
+        }
+
+        if (settings.RateLimit is { PerClientSeconds: < 0 or > 86_400 } or { PerAuthorSeconds: < 0 or > 86_400 })
+        {
+            errors["rateLimit"] = ["perClientSeconds and perAuthorSeconds: between 0 (no limit) and 86400."];
         }
 
         if (settings.Thresholds is { } thresholds && ThresholdsError(thresholds) is { } error)

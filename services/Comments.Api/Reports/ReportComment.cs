@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Comments.Api.Comments;
+using Comments.Api.Http;
 using Comments.Api.Moderation;
 using Comments.Contracts;
 using Comments.ServiceDefaults.Database;
@@ -220,7 +221,7 @@ public static partial class ReportCommentEndpoint
         return Outcome.Pulled;
     }
 
-    private static string ClientKey(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    private static string ClientKey(HttpContext http) => ClientAddress.Of(http) ?? "unknown";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Comment {CommentId} on site {SiteId} pulled from its thread by readers' reports")]
     private static partial void LogPulled(ILogger logger, Guid commentId, string siteId);

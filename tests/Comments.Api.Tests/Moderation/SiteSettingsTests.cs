@@ -44,6 +44,26 @@ public sealed class SiteSettingsTests : ModerationTestBase
     }
 
     [Fact]
+    public async Task SavesTheSubmissionRateLimits()
+    {
+        var response = await Put("""{"mode":"auto","rateLimit":{"perClientSeconds":10,"perAuthorSeconds":60}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var limit = System.Text.Json.JsonDocument.Parse(await StoredPolicy()).RootElement.GetProperty("rateLimit");
+        Assert.Equal(10, limit.GetProperty("perClientSeconds").GetInt32());
+        Assert.Equal(60, limit.GetProperty("perAuthorSeconds").GetInt32());
+    }
+
+    [Fact]
+    public async Task RefusesANegativeRateLimit()
+    {
+        var response = await Put("""{"rateLimit":{"perClientSeconds":-1}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("rateLimit", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task KeepsPolicyFieldsItDoesNotManage()
     {
         await using (var command = Db.CreateCommand("UPDATE sites SET policy = policy || '{\"futureField\":42}' WHERE id = @site"))
