@@ -13,7 +13,8 @@ public static partial class AdminCommands
 {
     public const string Usage =
         "Usage: Comments.Api admin create-site <id> --origin <url> [--origin <url>] [--name <name>]\n" +
-        "       Comments.Api admin create-moderator --site <id> [--site <id>] --name <name>";
+        "       Comments.Api admin create-moderator --site <id> [--site <id>] --name <name>\n" +
+        "       Comments.Api admin redrive --queue <queue>";
 
     /// <returns>The process exit code: 0 done, 1 refused (e.g. unknown site), 2 usage error.</returns>
     public static async Task<int> RunAsync(

@@ -32,6 +32,8 @@ public static class CommandLine
                 var summary = await SeedImporter.ImportAsync(dataSource, folder, cts.Token);
                 Console.WriteLine($"Seeded {summary.Sites} site(s), {summary.Articles} article(s), {summary.CommentsAdded} new comment(s).");
                 return 0;
+            case ["admin", "redrive", .. var redrive]:
+                return await RedriveCommand.RunAsync(redrive, configuration, Console.Out, Console.Error, cts.Token);
             case ["admin", .. var admin]:
                 return await AdminCommands.RunAsync(admin, dataSource, Console.Out, Console.Error, TimeProvider.System, cts.Token);
             default:

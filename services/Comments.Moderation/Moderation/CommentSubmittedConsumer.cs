@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Comments.Contracts;
 using Comments.Moderation.Scoring;
+using Comments.ServiceDefaults.Messaging;
 using Comments.ServiceDefaults.Outbox;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -138,6 +139,7 @@ public sealed class CommentSubmittedConsumerDefinition : ConsumerDefinition<Comm
         IRegistrationContext context)
     {
         // Transient database trouble is retried in place; after that the message goes to the error queue, not lost.
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 500, 1000, 5000, 15000));
+        var intervals = context.GetRequiredService<IOptions<MessagingOptions>>().Value.RetryIntervals();
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(intervals));
     }
 }

@@ -1,6 +1,8 @@
 using Comments.Contracts;
 using Comments.Reader.Live;
+using Comments.ServiceDefaults.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Comments.Reader.Threads;
@@ -37,7 +39,8 @@ public sealed class CommentModeratedConsumerDefinition : ConsumerDefinition<Comm
         IConsumerConfigurator<CommentModeratedConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
-        // Spans a Redis outage of about two minutes; pages also expire on their own TTL.
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(100, 1000, 5000, 15000, 30000, 60000));
+        // By default spans a Redis outage of about two minutes; pages also expire on their own TTL.
+        var intervals = context.GetRequiredService<IOptions<MessagingOptions>>().Value.RetryIntervals();
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(intervals));
     }
 }

@@ -58,4 +58,15 @@ public sealed class MessagingOptions
     /// <summary>Messages an endpoint processes at once; each may hold a database connection.</summary>
     [Range(1, 200)]
     public int ConcurrentMessageLimit { get; set; } = 16;
+
+    /// <summary>
+    /// Pauses (milliseconds, comma-separated) between a consumer's retries of a failing message; after the last, the
+    /// message goes to the endpoint's <c>_error</c> queue, from which <c>Comments.Api admin redrive</c> brings it back.
+    /// The default spans about two minutes of a database or Redis outage.
+    /// </summary>
+    [RegularExpression(@"^\d{1,7}(,\d{1,7}){0,19}$")]
+    public string RetryIntervalsMs { get; set; } = "100,1000,5000,15000,30000,60000";
+
+    public int[] RetryIntervals() =>
+        RetryIntervalsMs.Split(',').Select(ms => int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }
