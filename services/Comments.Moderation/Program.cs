@@ -1,9 +1,15 @@
-using MassTransit;
+using Comments.Moderation.Cli;
 using Comments.Moderation.Moderation;
 using Comments.ServiceDefaults;
 using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Messaging;
 using Comments.ServiceDefaults.Outbox;
+using MassTransit;
+
+if (ModelCommands.IsCommand(args))
+{
+    return await ModelCommands.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,3 +24,4 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 
 await app.RunAsync();
+return 0;

@@ -1,3 +1,4 @@
+using Comments.Moderation.Ml;
 using Comments.Moderation.Scoring;
 
 namespace Comments.Moderation.Moderation;
@@ -24,6 +25,7 @@ public sealed class CommentModerator(IEnumerable<ICommentScorer> scorers)
     private static string VersionOf(ICommentScorer scorer) => scorer switch
     {
         RuleScorer => "rules-1",
+        MlScorer ml => "ml-" + ml.Version,
         _ => scorer.GetType().Name,
     };
 }

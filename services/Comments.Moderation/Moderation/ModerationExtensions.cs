@@ -1,3 +1,4 @@
+using Comments.Moderation.Ml;
 using Comments.Moderation.Scoring;
 
 namespace Comments.Moderation.Moderation;
@@ -9,8 +10,16 @@ public static class ModerationExtensions
         builder.Services.AddOptions<ModerationOptions>()
             .BindConfiguration(ModerationOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.DefaultThresholds.IsValid(), "Moderation:DefaultThresholds must be probabilities with hold <= reject.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ICommentScorer, RuleScorer>();
+
+        // Loaded here, while the host is built: a missing or corrupt model stops start-up with the
+        // file's path instead of a worker that silently moderates without models.
+        var models = builder.Configuration[ModerationOptions.SectionName + ":ModelDirectory"] is { Length: > 0 } configured
+            ? configured
+            : ModelBundle.DefaultDirectory;
+        builder.Services.AddSingleton<ICommentScorer>(new MlScorer(ModelBundle.Load(models)));
         builder.Services.AddSingleton<CommentModerator>();
         return builder;
     }

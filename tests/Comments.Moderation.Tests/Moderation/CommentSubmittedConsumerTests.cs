@@ -104,7 +104,8 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         var row = await Row(message.CommentId);
         Assert.Equal("approved", row.Status);
         Assert.Equal("[]", row.Reasons);
-        Assert.Equal("rules-1", row.Model);
+        Assert.Equal(_provider.GetRequiredService<CommentModerator>().ModelVersion, row.Model);
+        Assert.StartsWith("rules-1+ml-", row.Model, StringComparison.Ordinal);
         Assert.NotNull(row.DecidedAt);
         Assert.Equal(1, await ModeratedEvents(message.CommentId));
     }
@@ -214,6 +215,52 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
 
         Assert.Equal("approved", (await Row(expired.CommentId)).Status);
         Assert.Equal("approved", (await Row(lifted.CommentId)).Status);
+    }
+
+    private static readonly string[] KeptOut = ["held", "rejected"];
+
+    private async Task UseDefaultModelThresholds()
+    {
+        await using var command = _db.CreateCommand("UPDATE sites SET policy = policy - 'thresholds' WHERE id = @site");
+        command.Parameters.AddWithValue("site", _site);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task KeepsAnObviouslyToxicCommentOutOfTheThreadByTheModelWithItsScoreAsReason()
+    {
+        await UseDefaultModelThresholds();
+        var message = await PendingComment("You are a stupid worthless piece of garbage, shut up and go away you pathetic loser.");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Contains(row.Status, KeptOut);
+        Assert.Matches(@"toxicity 0\.\d+ ≥ (hold|reject) threshold", row.Reasons);
+    }
+
+    [Fact]
+    public async Task KeepsObviousChannelSpamOutOfTheThreadByTheModel()
+    {
+        await UseDefaultModelThresholds();
+        var message = await PendingComment("CHECK OUT MY CHANNEL!!! Subscribe to my channel for free gift cards, please subscribe and like!!!");
+
+        await Deliver(message);
+
+        var row = await Row(message.CommentId);
+        Assert.Contains(row.Status, KeptOut);
+        Assert.Contains("spam", row.Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApprovesAnOrdinaryCleanCommentUnderTheDefaultModelThresholds()
+    {
+        await UseDefaultModelThresholds();
+        var message = await PendingComment("Thanks for the careful reporting; the timeline of the ceasefire talks was especially helpful.");
+
+        await Deliver(message);
+
+        Assert.Equal("approved", (await Row(message.CommentId)).Status);
     }
 
     [Fact]

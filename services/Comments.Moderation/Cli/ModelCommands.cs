@@ -1,0 +1,94 @@
+using System.Globalization;
+using Comments.Moderation.Ml;
+
+namespace Comments.Moderation.Cli;
+
+/// <summary>The offline sub-commands: train, evaluate, compare, score and bench. No servers needed.</summary>
+public static class ModelCommands
+{
+    private static readonly string[] Commands = ["train", "evaluate", "compare", "score", "bench"];
+
+    // Only an exact sub-command name in first place: hosts pass "--environment=..." style arguments.
+    public static bool IsCommand(string[] args) =>
+        args is { Length: > 0 } && Commands.Contains(args[0], StringComparer.Ordinal);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            var options = CommandOptions.Parse(args.Skip(1).ToArray());
+            return args[0] switch
+            {
+                "train" => TrainCommand.Run(options, Console.Out),
+                "evaluate" => TrainCommand.Evaluate(options, Console.Out),
+                "compare" => CompareCommand.Run(options, Console.Out),
+                "score" => await ScoreCommand.RunAsync(options, Console.Out),
+                "bench" => BenchCommand.Run(options, Console.Out),
+                _ => Usage(),
+            };
+        }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException or ModelLoadException)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine(
+            "usage: train|evaluate|compare [--data DIR] [--models DIR] | score --input in.csv --output out.csv [--models DIR] [--policy JSON] | bench [--models DIR] [--data DIR]");
+        return 2;
+    }
+
+    /// <summary>Where train and evaluate write: the source tree's Models folder, so the files can be committed.</summary>
+    internal static string SourceModelsDirectory(CommandOptions options)
+    {
+        if (options.Get("models") is { } explicitDirectory)
+        {
+            return Path.GetFullPath(explicitDirectory);
+        }
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
+            {
+                return Path.Combine(dir.FullName, "services", "Comments.Moderation", "Models");
+            }
+        }
+        throw new ArgumentException("Run from inside the repository or pass --models <folder>.");
+    }
+
+    /// <summary>Where score and bench read: --models, else the Models folder beside the program.</summary>
+    internal static string InstalledModelsDirectory(CommandOptions options) =>
+        options.Get("models") is { } directory ? Path.GetFullPath(directory) : ModelBundle.DefaultDirectory;
+
+    internal static string DataDirectory(CommandOptions options) =>
+        options.Get("data") is { } directory ? Path.GetFullPath(directory) : TrainingData.DefaultDirectory();
+}
+
+/// <summary>--name value pairs after the sub-command.</summary>
+public sealed class CommandOptions
+{
+    private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
+
+    public static CommandOptions Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new CommandOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}': options are --name value.");
+            }
+            options.values[args[i][2..]] = args[++i];
+        }
+        return options;
+    }
+
+    public string? Get(string name) => values.GetValueOrDefault(name);
+
+    public int GetInt(string name, int fallback) =>
+        Get(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}

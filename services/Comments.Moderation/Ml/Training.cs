@@ -1,0 +1,264 @@
+using System.Globalization;
+using Comments.Moderation.Scoring;
+using Microsoft.ML;
+
+namespace Comments.Moderation.Ml;
+
+/// <summary>How bucket values are scaled before L2 normalisation; learned on training rows only.</summary>
+public enum BucketScale { None, Idf, NaiveBayes }
+
+/// <summary>The shipped recipe: featurisation, scaling, trainer grid. Changing it is a new model version.</summary>
+public sealed record TrainingPlan(
+    HashingSettings Hashing, BucketScale Scale, IReadOnlyList<float> ToxicityL2, IReadOnlyList<float> SpamL2,
+    int SpamOrdinaryNegatives = 0, float SpamOrdinaryWeight = 1, BucketScale SpamScale = BucketScale.Idf)
+{
+    /// <summary>
+    /// The spam model also learns from 6,000 Wikipedia talk comments as non-spam (at half weight), all
+    /// those with links among them: trained on YouTube alone it took ordinary discussion citing
+    /// sources for spam. Spam uses plain sublinear tf: IDF learned on 1,586 YouTube comments did worse.
+    /// </summary>
+    public static readonly TrainingPlan Default = new(
+        HashingSettings.Default, BucketScale.Idf, [0.1f, 0.3f, 1f], [0.0003f, 0.001f, 0.003f, 0.01f],
+        SpamOrdinaryNegatives: 6000, SpamOrdinaryWeight: 0.5f, SpamScale: BucketScale.None);
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"normalised text (TextNormalizer) -> word 1-{Hashing.WordNgrams}-grams and char {Hashing.CharMin}-{Hashing.CharMax}-grams " +
+        $"hashed (FNV-1a + murmur finaliser) into 2^{Hashing.HashBits} buckets, sublinear tf (1 + ln tf) x {Scale} (toxicity) / {SpamScale} (spam), " +
+        $"each block L2-normalised, plus {TextFeatures.DenseCount} dense features ({string.Join(", ", TextFeatures.DenseNames)})");
+
+    public float[]? LearnScale(FeaturizedCorpus corpus, IReadOnlyList<int> rows) => Learn(Scale, corpus, rows);
+
+    public static float[]? Learn(BucketScale scale, FeaturizedCorpus corpus, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        return scale switch
+        {
+            BucketScale.None => null,
+            BucketScale.Idf => corpus.Idf(rows),
+            BucketScale.NaiveBayes => corpus.NaiveBayesRatios(rows),
+            _ => throw new InvalidOperationException("Unknown scale."),
+        };
+    }
+}
+
+/// <summary>Out-of-fold results for one model, the material for calibration, thresholds and the card's figures.</summary>
+public sealed record CrossValidation(double[] Margins, double[] Probabilities, int[] Folds, float L2, (double Slope, double Offset) Platt);
+
+/// <summary>Trains, evaluates and saves the toxicity and spam models (the train and evaluate commands).</summary>
+public sealed class Training(TrainingPlan plan, TextWriter log)
+{
+    // Goals from the issue, with a margin so held-out noise does not push the shipped point over them.
+    private const double CleanHeldBudget = 0.0175;
+    private const double CleanRejectedBudget = 0.0025;
+
+    public sealed record Result(
+        FeaturizedCorpus Toxicity, CrossValidation ToxicityCv, List<DataFile> ToxicityFiles, string[] ToxicityTexts,
+        FeaturizedCorpus Spam, CrossValidation SpamCv, List<DataFile> SpamFiles, int[] SpamEvaluationRows);
+
+    /// <summary>Loads and featurises both sets and cross-validates the plan (no files written).</summary>
+    public Result CrossValidateAll(string dataDirectory)
+    {
+        var (toxicityRows, toxicityFiles) = TrainingData.Load(dataDirectory, TrainingData.ToxicityFiles, null);
+        var toxicity = new FeaturizedCorpus(toxicityRows, plan.Hashing);
+        var toxicityFolds = ModelTrainer.StratifiedFolds(toxicity.Labels, 5, ModelTrainer.Seed);
+        var toxicityCv = CrossValidate("toxicity", toxicity, toxicityFolds, plan.ToxicityL2, plan.Scale, l2Selection: null);
+
+        var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(dataDirectory, toxicityRows, toxicityFiles);
+        return new Result(toxicity, toxicityCv, toxicityFiles, toxicityRows.Select(r => r.Text).ToArray(), spam, spamCv, spamFiles, spamEvaluationRows);
+    }
+
+    /// <summary>The spam half of <see cref="CrossValidateAll"/>; the toxicity rows supply the extra non-spam examples.</summary>
+    public (FeaturizedCorpus Corpus, CrossValidation Cv, List<DataFile> Files, int[] EvaluationRows) CrossValidateSpam(
+        string dataDirectory, IReadOnlyList<LabelledText> toxicityRows, IReadOnlyList<DataFile> toxicityFiles)
+    {
+        ArgumentNullException.ThrowIfNull(toxicityRows);
+        ArgumentNullException.ThrowIfNull(toxicityFiles);
+        var (spamRows, spamFiles) = TrainingData.Load(dataDirectory, TrainingData.SpamFiles, "Video");
+        var videos = spamRows.Count;
+        var spamFolds = ModelTrainer.GroupFolds(spamRows.Select(r => r.Group).ToArray()).ToList();
+        var videoCount = spamFolds.Max() + 1;
+        if (plan.SpamOrdinaryNegatives > 0)
+        {
+            // From the Jigsaw file only, so the ordinary-traffic file stays unseen by the spam model.
+            // Every Jigsaw comment with a link is taken (YouTube alone teaches "a link means spam"), then random others.
+            var jigsaw = toxicityRows.Where(r => r.Group == TrainingData.JigsawFile).ToArray();
+            var withLinks = jigsaw.Where(r => TextNormalizer.CountLinks(r.Text) > 0).ToArray();
+            var others = jigsaw.Where(r => TextNormalizer.CountLinks(r.Text) == 0).ToArray();
+            new Random(ModelTrainer.Seed).Shuffle(others);
+            var negatives = withLinks.Concat(others.Take(Math.Max(0, plan.SpamOrdinaryNegatives - withLinks.Length)))
+                .Select(r => r with { Label = false, Group = "wikipedia", Weight = plan.SpamOrdinaryWeight }).ToArray();
+            spamRows.AddRange(negatives);
+            // Spread over the video folds: each is also scored by a model that never saw it.
+            spamFolds.AddRange(negatives.Select((_, i) => i % videoCount));
+            var jigsawFile = toxicityFiles.Single(f => f.Path == TrainingData.JigsawFile);
+            spamFiles.Add(jigsawFile with
+            {
+                Rows = negatives.Length,
+                Positives = 0,
+                Use = "rows taken as non-spam examples: every row with a link, then random others (talk-page discussion is not spam, whatever its toxicity label)",
+            });
+        }
+        var spam = new FeaturizedCorpus(spamRows, plan.Hashing);
+        var folds = spamFolds.ToArray();
+        var spamCv = CrossValidate("spam", spam, folds, plan.SpamL2, plan.SpamScale, l2Selection: folds);
+        return (spam, spamCv, spamFiles, Enumerable.Range(0, videos).ToArray());
+    }
+
+    /// <summary>
+    /// L2 is chosen on the training part only: a stratified validation fifth (or, with
+    /// <paramref name="l2Selection"/>, leave-one-group-out) inside it. Then out-of-fold margins with
+    /// that L2, and Platt scaling fitted on those held-out margins.
+    /// </summary>
+    private CrossValidation CrossValidate(
+        string name, FeaturizedCorpus corpus, int[] folds, IReadOnlyList<float> grid, BucketScale bucketScale, int[]? l2Selection)
+    {
+        var ml = new MLContext(ModelTrainer.Seed);
+        var all = Enumerable.Range(0, corpus.Count).ToArray();
+        var l2 = ChooseL2(ml, corpus, all, grid, bucketScale, l2Selection);
+        log.WriteLine(FormattableString.Invariant($"{name}: L2 {l2} chosen on validation slices of the training data"));
+        double[] margins;
+        if (l2Selection is null)
+        {
+            margins = ModelTrainer.CrossValidate(ml, corpus, folds, ModelTrainer.Lbfgs(l2), (c, rows) => TrainingPlan.Learn(bucketScale, c, rows), int.MaxValue);
+        }
+        else
+        {
+            // Nested: each held-out group is scored by a model whose L2 was chosen without it.
+            margins = new double[corpus.Count];
+            foreach (var outer in folds.Distinct().Order())
+            {
+                var inner = folds.Select(f => f == outer ? -1 : f).ToArray();
+                var innerL2 = ChooseL2(ml, corpus, all, grid, bucketScale, inner);
+                var train = all.Where(i => folds[i] != outer).ToArray();
+                var scale = TrainingPlan.Learn(bucketScale, corpus, train);
+                var fit = ModelTrainer.Fit(ml, corpus, train, scale, ModelTrainer.Lbfgs(innerL2));
+                foreach (var row in all.Where(i => folds[i] == outer))
+                {
+                    margins[row] = ModelTrainer.Margin(corpus.Vector(row, scale), fit.Weights, fit.Bias);
+                }
+                log.WriteLine(FormattableString.Invariant($"  held-out fold {outer} ({corpus.Groups[Array.IndexOf(folds, outer)]}): L2 {innerL2} chosen on the other folds"));
+            }
+        }
+        var platt = ModelTrainer.FitPlatt(ml, margins, corpus.Labels);
+        var probabilities = margins.Select(m => 1.0 / (1.0 + Math.Exp(platt.Slope * m + platt.Offset))).ToArray();
+        return new CrossValidation(margins, probabilities, folds, l2, platt);
+    }
+
+    private float ChooseL2(MLContext ml, FeaturizedCorpus corpus, int[] rows, IReadOnlyList<float> grid, BucketScale bucketScale, int[]? groups)
+    {
+        if (grid.Count == 1)
+        {
+            return grid[0];
+        }
+        var best = (L2: grid[0], Auc: double.NegativeInfinity);
+        foreach (var l2 in grid)
+        {
+            double auc;
+            if (groups is not null)
+            {
+                var margins = ModelTrainer.CrossValidate(ml, corpus, groups, ModelTrainer.Lbfgs(l2), (c, r) => TrainingPlan.Learn(bucketScale, c, r), int.MaxValue);
+                var scored = Enumerable.Range(0, corpus.Count).Where(i => !double.IsNaN(margins[i])).ToArray();
+                auc = Metrics.RocAuc(scored.Select(i => margins[i]).ToArray(), scored.Select(i => corpus.Labels[i]).ToArray());
+            }
+            else
+            {
+                var split = ModelTrainer.StratifiedFolds(rows.Select(r => corpus.Labels[r]).ToArray(), 5, ModelTrainer.Seed + 1);
+                var train = rows.Where((_, i) => split[i] != 0).ToArray();
+                var validation = rows.Where((_, i) => split[i] == 0).ToArray();
+                var scale = TrainingPlan.Learn(bucketScale, corpus, train);
+                var fit = ModelTrainer.Fit(ml, corpus, train, scale, ModelTrainer.Lbfgs(l2));
+                auc = Metrics.RocAuc(
+                    validation.Select(r => (double)ModelTrainer.Margin(corpus.Vector(r, scale), fit.Weights, fit.Bias)).ToArray(),
+                    validation.Select(r => corpus.Labels[r]).ToArray());
+            }
+            log.WriteLine(FormattableString.Invariant($"    l2 {l2}: validation ROC-AUC {auc:F4}"));
+            if (auc > best.Auc)
+            {
+                best = (l2, auc);
+            }
+        }
+        return best.L2;
+    }
+
+    /// <summary>
+    /// Fits on every row and saves the ML.NET model (linear predictor + the fixed Platt calibrator
+    /// from the held-out margins) and the bucket scale. Returns the card entry.
+    /// </summary>
+    public (ModelEntry Entry, LinearTextModel Model) FitAndSave(
+        FeaturizedCorpus corpus, CrossValidation cv, List<DataFile> files, BucketScale bucketScale, string directory, string modelFile, string scaleFile)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(cv);
+        var ml = new MLContext(ModelTrainer.Seed);
+        var all = Enumerable.Range(0, corpus.Count).ToArray();
+        var scale = TrainingPlan.Learn(bucketScale, corpus, all);
+        var data = ModelTrainer.ToDataView(ml, corpus, all, scale);
+        var predictor = ModelTrainer.Lbfgs(cv.L2).Create(ml).Fit(data);
+        var calibrator = ml.BinaryClassification.Calibrators.Platt(cv.Platt.Slope, cv.Platt.Offset).Fit(predictor.Transform(data));
+        var model = new Microsoft.ML.Data.TransformerChain<ITransformer>(predictor, calibrator);
+
+        Directory.CreateDirectory(directory);
+        var modelPath = Path.Combine(directory, modelFile);
+        ml.Model.Save(model, data.Schema, modelPath);
+        string? scaleSha = null;
+        var scalePathToWrite = Path.Combine(directory, scaleFile);
+        if (scale is null && File.Exists(scalePathToWrite))
+        {
+            // A scale file left from an earlier recipe would only mislead.
+            File.Delete(scalePathToWrite);
+        }
+        if (scale is not null)
+        {
+            var scalePath = Path.Combine(directory, scaleFile);
+            File.WriteAllBytes(scalePath, ModelBundle.WriteIdf(scale));
+            scaleSha = TrainingData.Sha256(scalePath);
+        }
+        log.WriteLine(FormattableString.Invariant($"saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB)"));
+        var entry = new ModelEntry
+        {
+            ModelFile = modelFile,
+            ModelSha256 = TrainingData.Sha256(modelPath),
+            IdfFile = scale is null ? null : scaleFile,
+            IdfSha256 = scaleSha,
+            Trainer = ModelTrainer.Lbfgs(cv.L2).Name,
+            TrainingData = files,
+            TrainingRows = corpus.Count,
+            Calibration = new PlattCard(cv.Platt.Slope, cv.Platt.Offset, "out-of-fold margins of the cross-validation"),
+        };
+        // Read back exactly as the worker will, so what was saved is what was measured.
+        return (entry, ModelBundle.LoadModel(ml, directory, entry, corpus.Settings));
+    }
+
+    /// <summary>
+    /// The default operating point, chosen on out-of-fold toxicity probabilities of the
+    /// ordinary-traffic rows (and the spam model's scores on them): the lowest hold threshold whose
+    /// clean held-or-rejected share stays within budget, the lowest reject threshold whose clean
+    /// auto-rejected share does; spam thresholds by precision on held-out videos and false alarms
+    /// on ordinary traffic.
+    /// </summary>
+    public static ScoreThresholds ChooseThresholds(
+        IReadOnlyList<double> toxicity, IReadOnlyList<bool> toxic, IReadOnlyList<double> spamOnOrdinary,
+        IReadOnlyList<bool> otherHolds, IReadOnlyList<double> spamHeldOut, IReadOnlyList<bool> spamLabels)
+    {
+        ArgumentNullException.ThrowIfNull(toxicity);
+        ArgumentNullException.ThrowIfNull(toxic);
+        ArgumentNullException.ThrowIfNull(spamOnOrdinary);
+        ArgumentNullException.ThrowIfNull(otherHolds);
+        var candidates = Enumerable.Range(1, 99).Select(i => i / 100.0).ToArray();
+        var clean = Enumerable.Range(0, toxic.Count).Where(i => !toxic[i]).ToArray();
+        double Share(Func<int, bool> flagged) => clean.Count(flagged) / (double)Math.Max(1, clean.Length);
+
+        // Spam: reject only where held-out videos say it is almost surely spam and ordinary traffic almost never gets there.
+        var spamReject = candidates.FirstOrDefault(t =>
+            Metrics.At(spamHeldOut, spamLabels, t).Precision >= 0.98 && Share(i => spamOnOrdinary[i] >= t) <= 0.001, 0.99);
+        // Hold: also precise on held-out videos, because the ordinary-traffic proxy has few of the short
+        // comments on which the spam model is least sure.
+        var spamHold = candidates.FirstOrDefault(t => t <= spamReject
+            && Metrics.At(spamHeldOut, spamLabels, t).Precision >= 0.95 && Share(i => spamOnOrdinary[i] >= t) <= 0.0025, spamReject);
+
+        var toxicityReject = candidates.FirstOrDefault(t => Share(i => toxicity[i] >= t) <= CleanRejectedBudget, 0.99);
+        var toxicityHold = candidates.FirstOrDefault(t => t <= toxicityReject
+            && Share(i => toxicity[i] >= t || spamOnOrdinary[i] >= spamHold || otherHolds[i]) <= CleanHeldBudget, toxicityReject);
+        return new ScoreThresholds(toxicityHold, toxicityReject, spamHold, spamReject);
+    }
+}

@@ -1,0 +1,106 @@
+using Comments.Moderation.Ml;
+using Comments.Moderation.Moderation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Comments.Moderation.Tests.Ml;
+
+public sealed class ModelBundleTests : IDisposable
+{
+    private readonly string copy = Path.Combine(Path.GetTempPath(), "models-" + Guid.NewGuid().ToString("N"));
+
+    public ModelBundleTests()
+    {
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(copy, recursive: true);
+
+    [Fact]
+    public void LoadsTheShippedModelsWithTheCardsVersion()
+    {
+        var bundle = ModelBundle.Load(copy);
+
+        Assert.Equal(ModelCard.Read(Path.Combine(copy, ModelCard.FileName)).Version, bundle.Version);
+        Assert.Equal(bundle.Card.Hashing.FeatureCount, bundle.Toxicity.Weights.Length);
+    }
+
+    [Fact]
+    public void AMissingFolderIsAClearError()
+    {
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(Path.Combine(copy, "nowhere")));
+
+        Assert.Contains("model-card.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingModelFileIsAClearError()
+    {
+        File.Delete(Path.Combine(copy, ModelBundle.ToxicityModelFile));
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(ModelBundle.ToxicityModelFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACorruptModelFileIsAClearError()
+    {
+        var path = Path.Combine(copy, ModelBundle.SpamModelFile);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(ModelBundle.SpamModelFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATruncatedIdfFileIsAClearError()
+    {
+        var path = Path.Combine(copy, ModelBundle.ToxicityIdfFile);
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..100]);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(ModelBundle.ToxicityIdfFile, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnreadableCardIsAClearError()
+    {
+        File.WriteAllText(Path.Combine(copy, ModelCard.FileName), "{ not json");
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains("model-card.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWorkerWithoutItsModelsFailsAtStartUp()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Moderation:ModelDirectory"] = Path.Combine(copy, "nowhere") });
+
+        var error = Assert.Throws<ModelLoadException>(() => builder.AddModeration());
+
+        Assert.Contains("nowhere", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryShippedModelFileIsUnder20Megabytes()
+    {
+        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
+        {
+            Assert.True(new FileInfo(file).Length < 20 * 1024 * 1024, file);
+        }
+    }
+}
