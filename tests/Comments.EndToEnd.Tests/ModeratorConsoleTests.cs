@@ -143,6 +143,13 @@ public sealed class ModeratorConsoleTests : IAsyncLifetime
     [Fact]
     public async Task ACommentScoredAboveTheRejectThresholdStaysBlurredUntilClicked()
     {
+        await using (var command = _db.CreateCommand(
+            """UPDATE sites SET policy = jsonb_set(policy, '{thresholds}', '{"toxicityHold":0.5,"toxicityReject":0.9}') WHERE id = @site"""))
+        {
+            command.Parameters.AddWithValue("site", _site);
+            await command.ExecuteNonQueryAsync();
+        }
+
         var id = await HeldComment("Something very nasty", """{"ml.toxicity":0.97}""");
         var page = await SignIn();
         var body = page.Locator($".card[data-id='{id}'] [data-role=body]");
