@@ -257,6 +257,8 @@ textarea { min-height: 6rem; resize: vertical; }
     live.textContent = t.newComment(c.authorName);
   }
 
+  const decided = new Map();
+
   function connect() {
     if (!window.EventSource) return;
     const source = new EventSource(`${reader}/api/v1/sites/${encodeURIComponent(site)}/articles/${encodeURIComponent(article)}/events`);
@@ -267,6 +269,8 @@ textarea { min-height: 6rem; resize: vertical; }
     source.addEventListener('status', (e) => {
       try {
         const ev = JSON.parse(e.data);
+        // The decision can arrive before the author's own POST has answered: remember it for that moment.
+        decided.set(ev.commentId, ev.status);
         if (ev.status === 'rejected' || ev.status === 'reported') notPublished(ev.commentId);
       } catch { /* malformed event */ }
     });
@@ -326,6 +330,7 @@ textarea { min-height: 6rem; resize: vertical; }
         if (res.status === 202) {
           const { id } = await res.json();
           savePending([...loadPending(), { id, authorName: v.authorName, body: v.body, parentId: parent ? parent.id : null, createdAt: new Date().toISOString() }]);
+          if (decided.get(id) === 'rejected' || decided.get(id) === 'reported') setTimeout(() => notPublished(id));
           body.input.value = '';
           counter.textContent = t.counter(0);
           live.textContent = t.sent;

@@ -77,8 +77,7 @@ public sealed class PoisonMessageTests
 
     private static async Task<(int ExitCode, string Output)> RunAdminAsync(ServerAddresses servers, params string[] args)
     {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dll = Repository.PathOf("services", "Comments.Api", "bin", configuration, "net10.0", "Comments.Api.dll");
+        var dll = WorkerProcess.DllOf("Comments.Api");
         var info = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         info.Environment["ConnectionStrings__postgres"] = servers.Postgres;
         info.Environment["ConnectionStrings__rabbitmq"] = servers.RabbitMq;

@@ -13,14 +13,13 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public int Starts { get; private set; }
 
-    public static string DllPath
+    public static string DllPath => DllOf("Comments.Moderation");
+
+    /// <summary>A service's built dll, in the tests' own configuration (bin/Release in CI, bin/Debug locally).</summary>
+    public static string DllOf(string project)
     {
-        get
-        {
-            // The same configuration as the tests themselves (bin/Release in CI, bin/Debug locally).
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Repository.PathOf("services", "Comments.Moderation", "bin", configuration, "net10.0", "Comments.Moderation.dll");
-        }
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        return Repository.PathOf("services", project, "bin", configuration, "net10.0", project + ".dll");
     }
 
     public void Start()
