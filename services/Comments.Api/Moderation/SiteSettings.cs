@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Comments.Api.Reports;
 using Comments.ServiceDefaults.Database;
+using Comments.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -46,7 +47,7 @@ public static class SiteSettings
         }, cancellationToken);
 
         return policy is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site", detail: $"There is no site '{siteId}'.")
+            ? Problems.UnknownSite(siteId)
             : TypedResults.Ok(Read(policy, reportOptions.Value.DefaultThreshold));
     }
 
@@ -101,7 +102,7 @@ public static class SiteSettings
 
         if (saved is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown site", detail: $"There is no site '{siteId}'.");
+            return Problems.UnknownSite(siteId);
         }
 
         var logger = loggerFactory.CreateLogger(ModerationLog.Category);

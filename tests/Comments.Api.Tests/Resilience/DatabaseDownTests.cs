@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Comments.Tests.Fixtures;
 
 namespace Comments.Api.Tests.Resilience;
 
-/// <summary>With PostgreSQL unreachable the Api answers quickly with 503 problem details, never a hang or a 500.</summary>
+/// <summary>With PostgreSQL unreachable the Api (submissions, moderation, reports) answers quickly with 503 problem details, never a hang or a 500.</summary>
 public sealed class DatabaseDownTests : IAsyncLifetime
 {
     private ServiceFactory<ApiEntryPoint> _api = null!;
@@ -45,6 +47,27 @@ public sealed class DatabaseDownTests : IAsyncLifetime
     public async Task ReportsUnhealthy()
     {
         var response = await _client.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AModeratorRequestAnswers503WhileTheTokenCannotBeChecked()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/sites/demo/moderation/queue");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "cmod_any");
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AReportAnswers503()
+    {
+        var response = await _client.PostAsync($"/api/v1/sites/demo/comments/{Guid.CreateVersion7()}/reports",
+            new StringContent("""{"reason":"spam"}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
