@@ -2,12 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Comments.Api;
-using Comments.Contracts;
 using Comments.Moderation;
 using Comments.Reader;
 using Comments.Tests.Fixtures;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Comments.EndToEnd.Tests;
@@ -157,43 +154,5 @@ public sealed class PipelineTests : IAsyncLifetime
 
         Assert.Equal([first], Ids(cachedBefore.GetProperty("comments")));
         Assert.Equal([first, second], Ids(after!.Value.GetProperty("comments")));
-    }
-
-    [Fact]
-    public async Task ARedeliveredCommentSubmittedChangesNothing()
-    {
-        var id = await Submit("Delivered twice");
-        Assert.Equal("approved", await Decided(id));
-        var before = await DecisionRow(id);
-
-        await using (var scope = _api.Services.CreateAsyncScope())
-        {
-            var bus = scope.ServiceProvider.GetRequiredService<IBus>();
-            await bus.Publish(new CommentSubmitted(id, _site, "story", null, "Reader", "now an 1d10t text", DateTimeOffset.UtcNow));
-        }
-
-        // A marker submitted after the duplicate is decided after it has been consumed (one queue, in order).
-        var marker = await Submit("marker");
-        await Decided(marker);
-        await Task.Delay(200);
-
-        Assert.Equal(before, await DecisionRow(id));
-        Assert.Equal(1, await ModeratedEventsFor(id));
-    }
-
-    private async Task<string> DecisionRow(Guid id)
-    {
-        await using var command = _db.CreateCommand("SELECT status || '|' || reasons::text || '|' || decided_at::text FROM comments WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task<long> ModeratedEventsFor(Guid id)
-    {
-        await using var command = _db.CreateCommand(
-            "SELECT count(*) FROM outbox WHERE message_type = @type AND payload->>'commentId' = @id");
-        command.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
-        command.Parameters.AddWithValue("id", id.ToString());
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }
