@@ -15,17 +15,27 @@ public static partial class AdminCommands
     public const string Usage =
         "Usage: Comments.Api admin create-site <id> --origin <url> [--origin <url>] [--name <name>]\n" +
         "       Comments.Api admin create-moderator --site <id> [--site <id>] --name <name>\n" +
+        "       COMMENTS_MODERATOR_TOKEN=<token> Comments.Api admin ensure-moderator --site <id> [--site <id>] --name <name>\n" +
         "       Comments.Api admin create-site-key --site <id> [--name <name>]\n" +
         "       Comments.Api admin list-site-keys --site <id>\n" +
         "       Comments.Api admin revoke-site-key --site <id> --key-id <id>\n" +
         "       Comments.Api admin set-sso-secret --site <id>\n" +
         "       Comments.Api admin redrive --queue <queue>";
 
+    /// <summary>The variable <c>ensure-moderator</c> reads its token from (never an argument: those show in process lists).</summary>
+    public const string ModeratorTokenVariable = "COMMENTS_MODERATOR_TOKEN";
+
     /// <returns>The process exit code: 0 done, 1 refused (e.g. unknown site), 2 usage error.</returns>
+    public static Task<int> RunAsync(
+        string[] args, NpgsqlDataSource dataSource, TextWriter output, TextWriter error, TimeProvider time,
+        CancellationToken cancellationToken) =>
+        RunAsync(args, dataSource, output, error, time, Environment.GetEnvironmentVariable, cancellationToken);
+
     public static async Task<int> RunAsync(
         string[] args, NpgsqlDataSource dataSource, TextWriter output, TextWriter error, TimeProvider time,
-        CancellationToken cancellationToken)
+        Func<string, string?> environment, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -38,6 +48,9 @@ public static partial class AdminCommands
             case ["create-moderator", .. var rest] when Options(rest, ["--site", "--name"]) is { } options
                 && options.TryGetValue("--site", out var sites) && options.TryGetValue("--name", out var names):
                 return await CreateModeratorAsync(dataSource, sites, names[^1], output, error, time, cancellationToken);
+            case ["ensure-moderator", .. var rest] when Options(rest, ["--site", "--name"]) is { } options
+                && options.TryGetValue("--site", out var sites) && options.TryGetValue("--name", out var names):
+                return await EnsureModeratorAsync(dataSource, sites, names[^1], environment(ModeratorTokenVariable), output, error, time, cancellationToken);
             case ["create-site-key", .. var rest] when Options(rest, ["--site", "--name"]) is { } options
                 && options.TryGetValue("--site", out var sites) && sites.Count == 1:
                 return await CreateSiteKeyAsync(dataSource, sites[0], options.GetValueOrDefault("--name")?[^1], output, error, time, cancellationToken);
@@ -119,6 +132,40 @@ public static partial class AdminCommands
         await output.WriteLineAsync("Token (shown only now; send it as 'Authorization: Bearer <token>'):");
         await output.WriteLineAsync(moderator.Token);
         return 0;
+    }
+
+    private static async Task<int> EnsureModeratorAsync(
+        NpgsqlDataSource dataSource, List<string> sites, string name, string? token, TextWriter output, TextWriter error, TimeProvider time,
+        CancellationToken ct)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 80 || name.Any(char.IsControl))
+        {
+            await error.WriteLineAsync("The moderator's name must be 1–80 characters on one line.");
+            return 2;
+        }
+
+        if (!ModeratorTokens.IsWellFormed(token))
+        {
+            await error.WriteLineAsync($"Set {ModeratorTokenVariable} to a token of the form {ModeratorTokens.Prefix} + 43 base64url characters (32 random bytes).");
+            return 2;
+        }
+
+        switch (await ModeratorTokens.EnsureAsync(dataSource, name, sites, token!, time.GetUtcNow(), ct))
+        {
+            case ModeratorTokens.EnsureResult.UnknownSite:
+                await error.WriteLineAsync($"Unknown site among: {string.Join(", ", sites)}. Create it first with 'admin create-site'.");
+                return 1;
+            case ModeratorTokens.EnsureResult.Revoked:
+                await error.WriteLineAsync("This token was revoked; choose a new one.");
+                return 1;
+            case var result:
+                await output.WriteLineAsync(result == ModeratorTokens.EnsureResult.Created
+                    ? $"Created moderator '{name}' for site(s) {string.Join(", ", sites)} with the given token:"
+                    : $"The moderator with the given token moderates site(s) {string.Join(", ", sites)}; token:");
+                await output.WriteLineAsync(token);
+                return 0;
+        }
     }
 
     private static async Task<int> CreateSiteKeyAsync(

@@ -118,6 +118,38 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
     private string LastLine() => _out.ToString().TrimEnd().Split('\n')[^1];
 
+    private Task<int> RunWithToken(string? token, params string[] args) => AdminCommands.RunAsync(
+        args, _db, _out, _error, TimeProvider.System, name => name == AdminCommands.ModeratorTokenVariable ? token : null, CancellationToken.None);
+
+    [Fact]
+    public async Task EnsureModeratorCreatesTheModeratorOnceAndThenReusesIt()
+    {
+        var site = await NewSite();
+        var token = ModeratorTokens.NewToken();
+
+        Assert.Equal(0, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+        Assert.Equal(0, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+
+        Assert.Equal(token, LastLine());
+        await using var command = _db.CreateCommand(
+            "SELECT count(*) FROM moderators m JOIN moderator_sites ms ON ms.moderator_id = m.id WHERE m.token_hash = @hash AND ms.site_id = @site");
+        command.Parameters.AddWithValue("hash", ModeratorTokens.Hash(token));
+        command.Parameters.AddWithValue("site", site);
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("cmod_short")]
+    [InlineData("password-password-password-password-password-pass")]
+    public async Task EnsureModeratorRefusesAMissingOrWeakToken(string? token)
+    {
+        var site = await NewSite();
+
+        Assert.Equal(2, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+        Assert.Contains(AdminCommands.ModeratorTokenVariable, _error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CreateSiteKeyPrintsAWorkingKeyAloneOnTheLastLine()
     {
