@@ -332,6 +332,31 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         Assert.Equal("user:reader-7", (string?)await command.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task ASiteCanSignTheReaderInWithTheScriptTagsSsoTokenAttribute()
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        var secret = (await SsoTokens.SetSecretAsync(db, _site, DateTimeOffset.UtcNow, CancellationToken.None))!;
+        var token = SignUserToken(secret, new { sub = "reader-8", name = "Cy Reader", exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds() });
+        var page = await _browser.NewPageAsync();
+        // Stands in for the site's page template writing the attribute its backend signed (a page served by the test itself
+        // would not be on the loopback address space Chromium lets call the Api).
+        await page.AddInitScriptAsync($$"""
+            new MutationObserver((_, observer) => {
+              const tag = document.querySelector('script[src="/widget.js"]');
+              if (tag) { tag.setAttribute('data-sso-token', '{{token}}'); observer.disconnect(); }
+            }).observe(document, { childList: true, subtree: true });
+            """);
+        await page.GotoAsync(new Uri(_readerUrlA, $"/demo/{Article}").ToString());
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Join the discussion" });
+
+        await Assertions.Expect(form).ToContainTextAsync("Commenting as Cy Reader", new() { Timeout = Timeout });
+        await form.GetByLabel("Comment", new() { Exact = true }).FillAsync("Signed in by attribute.");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Post comment" }).ClickAsync();
+
+        await Assertions.Expect(Comment(page, "Signed in by attribute.")).ToContainTextAsync("Cy Reader", new() { Timeout = Timeout });
+    }
+
     private static string SignUserToken(string secret, object claims)
     {
         static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -204,6 +204,23 @@ public sealed class SiteKeySubmissionTests : IAsyncLifetime
         Assert.Equal(0, await Written());
     }
 
+    [Fact]
+    public async Task LimitsEachSiteUserByTheirUserKeyNotTheBackendByItsAddress()
+    {
+        var servers = await Servers.GetAsync();
+        _site = await TestSites.CreateAsync(servers, TestSites.DefaultPolicy.Replace(
+            "\"perClientSeconds\":0,\"perAuthorSeconds\":0", "\"perClientSeconds\":60,\"perAuthorSeconds\":60", StringComparison.Ordinal));
+        _key = (await SiteKeys.CreateAsync(_db, _site, "backend", DateTimeOffset.UtcNow, CancellationToken.None))!.Key;
+
+        var first = await Post(UserComment(id: "u-1"), "Bearer " + _key);
+        var otherUser = await Post(UserComment(id: "u-2"), "Bearer " + _key);
+        var sameUserAgain = await Post(UserComment(id: "u-1"), "Bearer " + _key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, otherUser.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, sameUserAgain.StatusCode);
+    }
+
     private async Task<string> RevokedKey()
     {
         var created = (await SiteKeys.CreateAsync(_db, _site, "old", DateTimeOffset.UtcNow, CancellationToken.None))!;
