@@ -5,7 +5,8 @@
 #
 # Mode: Docker when `docker info` and `docker compose` answer (override with
 # COMMENTS_MODE=local|docker): `docker compose up -d --build --wait` with
-# docker-compose.yml, secret from .local/secrets.env.
+# docker-compose.yml, secrets from .local/secrets.env (the compose `migrate`
+# job makes the demo moderator with that token).
 #
 # Local mode (no Docker; what runs on a plain Debian 12 machine, as root):
 #   1. installs postgresql / rabbitmq-server / redis-server / curl via apt-get
@@ -14,10 +15,12 @@
 #      127.0.0.1:6379 (.local/redis, AOF persistence on) and RabbitMQ
 #      127.0.0.1:5672 (node comments@localhost, dist port 25672, .local/rabbitmq).
 #      A port already taken by a process these scripts did not start is an error;
-#   3. generates Comments__AuthorHashKey once into .local/secrets.env (mode 600);
+#   3. generates Comments__AuthorHashKey and the demo moderator's token
+#      (COMMENTS_DEMO_MODERATOR_TOKEN) once into .local/secrets.env (mode 600);
 #   4. stops the .NET services if an earlier run left them up, then
 #      `dotnet build Comments.sln -c Release`, `Comments.Api.dll migrate`,
-#      `Comments.Api.dll seed seeds/`;
+#      `Comments.Api.dll seed seeds/` and `admin ensure-moderator` for site demo
+#      (the same token every run, even after the database was reset);
 #   5. starts Comments.Api (:5080), Comments.Reader (:5081) and
 #      Comments.Moderation (:5082) with nohup (cwd = the project dir, so
 #      wwwroot/ and appsettings*.json are found), logs in .local/logs/<P>.log,
@@ -56,6 +59,11 @@ ensure_secret() {
     (umask 077; printf 'Comments__AuthorHashKey=%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$SECRETS")
     log "generated Comments__AuthorHashKey in ${SECRETS#"$REPO"/}"
   fi
+  # The demo moderator's token, kept here so every run reuses it (only its hash is in the database).
+  if ! grep -q '^COMMENTS_DEMO_MODERATOR_TOKEN=' "$SECRETS"; then
+    printf 'COMMENTS_DEMO_MODERATOR_TOKEN=cmod_%s\n' "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >>"$SECRETS"
+    log "generated the demo moderator's token in ${SECRETS#"$REPO"/}"
+  fi
   chmod 600 "$SECRETS"
   set -a
   # shellcheck disable=SC1090
@@ -88,7 +96,7 @@ docker_ok() { docker info >/dev/null 2>&1 && docker compose version >/dev/null 2
 
 up_docker() {
   ensure_secret
-  export COMMENTS_AUTHOR_HASH_KEY=$Comments__AuthorHashKey
+  export COMMENTS_AUTHOR_HASH_KEY=$Comments__AuthorHashKey COMMENTS_DEMO_MODERATOR_TOKEN
   echo docker >"$LOCAL/mode"
   log "docker compose up -d --build --wait"
   docker compose -f "$REPO/docker-compose.yml" up -d --build --wait --wait-timeout 600
@@ -99,6 +107,12 @@ up_docker() {
       || { docker compose -f "$REPO/docker-compose.yml" logs --tail 30 >&2 || true; die "$name is not healthy"; }
   done
   print_urls
+  print_moderator "$COMMENTS_DEMO_MODERATOR_TOKEN"
+}
+
+print_moderator() {   # TOKEN
+  echo "Moderator console: http://127.0.0.1:5080/moderation/?site=demo"
+  echo "Moderator token: $1"
 }
 
 # ------------------------------------------------------------------ local mode
@@ -175,10 +189,11 @@ up_local() {
     log "seed ${seeds#"$REPO"/}"
     (cd "$REPO/services/Comments.Api" && dotnet "$api_dll" seed "$seeds") >>"$LOCAL/logs/migrate.log" 2>&1 \
       || { tail -n 30 "$LOCAL/logs/migrate.log" >&2; die "seed failed (log .local/logs/migrate.log)"; }
-    # A fresh demo moderator per run: tokens are stored hashed, so an earlier one cannot be shown again.
+    # The same demo moderator every run: its token lives in .local/secrets.env, the database keeps only the hash.
     moderator_token=$(cd "$REPO/services/Comments.Api" \
-        && dotnet "$api_dll" admin create-moderator --site demo --name "Demo moderator" 2>>"$LOCAL/logs/migrate.log" | tail -n 1) \
-      || die "creating the demo moderator failed (log .local/logs/migrate.log)"
+        && COMMENTS_MODERATOR_TOKEN=$COMMENTS_DEMO_MODERATOR_TOKEN \
+           dotnet "$api_dll" admin ensure-moderator --site demo --name "Demo moderator" 2>>"$LOCAL/logs/migrate.log" | tail -n 1) \
+      || die "making the demo moderator failed (log .local/logs/migrate.log)"
   else
     log "no ${seeds#"$REPO"/} folder; skipping seed"
   fi
@@ -191,10 +206,7 @@ up_local() {
       || die "${s%%:*} is not healthy (services left running for inspection; deploy/down.sh stops everything)"
   done
   print_urls
-  if [[ -n $moderator_token ]]; then
-    echo "Moderator console: http://127.0.0.1:5080/moderation/?site=demo"
-    echo "Moderator token: $moderator_token"
-  fi
+  if [[ -n $moderator_token ]]; then print_moderator "$moderator_token"; fi
 }
 
 case ${COMMENTS_MODE:-auto} in

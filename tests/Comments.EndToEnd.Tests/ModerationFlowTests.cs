@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Comments.Api;
+using Comments.Api.Authors;
 using Comments.Api.Moderation;
 using Comments.Moderation;
 using Comments.Reader;
@@ -212,6 +213,34 @@ public sealed class ModerationFlowTests : IAsyncLifetime
 
         await Decided(other);
         Assert.DoesNotContain("author banned", (await Row(other)).Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABannedSiteUsersNextCommentIsRejectedWithTheBanAsReasonAndTheirPendingOnesToo()
+    {
+        StartWorker();
+        var key = (await SiteKeys.CreateAsync(_db, _site, "backend", DateTimeOffset.UtcNow, CancellationToken.None))!.Key;
+        using var backend = _api.CreateClient();
+        backend.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        async Task<Guid> AsUser(string body)
+        {
+            var response = await backend.PostAsJsonAsync($"/api/v1/sites/{_site}/articles/story/comments",
+                new { body, author = new { id = "troll-7", name = "Troll" } });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+
+        Assert.Equal("user:troll-7", await AuthorKeyOf(await AsUser("Thank you for this clear and balanced article.")));
+        var held = await AsUser("Buy crypto here, it is a great deal for every reader.");
+        Assert.Equal("held", await Decided(held));
+
+        var ban = await _moderator.PostAsJsonAsync(Moderation("bans"), new { userId = "troll-7", durationHours = 24, rejectPending = true });
+        Assert.Equal(HttpStatusCode.Created, ban.StatusCode);
+        Assert.Equal("rejected", (await Row(held)).Status);
+        var next = await AsUser("Thank you for this clear and balanced article.");
+
+        Assert.Equal("rejected", await Decided(next));
+        Assert.Contains("author banned until", (await Row(next)).Reasons, StringComparison.Ordinal);
     }
 
     /// <summary>The author key as moderators see it on the queue item, whatever the worker decided.</summary>

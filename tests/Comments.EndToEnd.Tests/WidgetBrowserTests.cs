@@ -1,5 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Comments.Api;
+using Comments.Api.Authors;
 using Comments.Moderation;
 using Comments.Reader;
 using Comments.Tests.Fixtures;
@@ -305,6 +309,59 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "1 Kommentar" })).ToBeVisibleAsync(new() { Timeout = Timeout });
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Kommentar senden" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task ASignedInReaderPostsUnderTheirSiteAccountWithoutTypingAName()
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        var secret = (await SsoTokens.SetSecretAsync(db, _site, DateTimeOffset.UtcNow, CancellationToken.None))!;
+        var token = SignUserToken(secret, new { sub = "reader-7", name = "Bo Reader", exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds() });
+        var page = await OpenDemo(_readerUrlA);
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Join the discussion" });
+
+        await page.EvaluateAsync("token => window.CommentsWidget.setUser(token)", token);
+        await Assertions.Expect(form).ToContainTextAsync("Commenting as Bo Reader");
+        await Assertions.Expect(form.GetByLabel("Name")).ToBeHiddenAsync();
+        await form.GetByLabel("Comment", new() { Exact = true }).FillAsync("Signed in and clean.");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Post comment" }).ClickAsync();
+
+        await Assertions.Expect(Comment(page, "Signed in and clean.")).ToContainTextAsync("Bo Reader", new() { Timeout = Timeout });
+        await using var command = db.CreateCommand("SELECT author_key FROM comments WHERE site_id = @site AND body = 'Signed in and clean.'");
+        command.Parameters.AddWithValue("site", _site);
+        Assert.Equal("user:reader-7", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task ASiteCanSignTheReaderInWithTheScriptTagsSsoTokenAttribute()
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        var secret = (await SsoTokens.SetSecretAsync(db, _site, DateTimeOffset.UtcNow, CancellationToken.None))!;
+        var token = SignUserToken(secret, new { sub = "reader-8", name = "Cy Reader", exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds() });
+        var page = await _browser.NewPageAsync();
+        // Stands in for the site's page template writing the attribute its backend signed (a page served by the test itself
+        // would not be on the loopback address space Chromium lets call the Api).
+        await page.AddInitScriptAsync($$"""
+            new MutationObserver((_, observer) => {
+              const tag = document.querySelector('script[src="/widget.js"]');
+              if (tag) { tag.setAttribute('data-sso-token', '{{token}}'); observer.disconnect(); }
+            }).observe(document, { childList: true, subtree: true });
+            """);
+        await page.GotoAsync(new Uri(_readerUrlA, $"/demo/{Article}").ToString());
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Join the discussion" });
+
+        await Assertions.Expect(form).ToContainTextAsync("Commenting as Cy Reader", new() { Timeout = Timeout });
+        await form.GetByLabel("Comment", new() { Exact = true }).FillAsync("Signed in by attribute.");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Post comment" }).ClickAsync();
+
+        await Assertions.Expect(Comment(page, "Signed in by attribute.")).ToContainTextAsync("Cy Reader", new() { Timeout = Timeout });
+    }
+
+    private static string SignUserToken(string secret, object claims)
+    {
+        static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var signed = Encode(JsonSerializer.SerializeToUtf8Bytes(new { alg = "HS256", typ = "JWT" })) + "." + Encode(JsonSerializer.SerializeToUtf8Bytes(claims));
+        return signed + "." + Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(signed)));
     }
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T")]

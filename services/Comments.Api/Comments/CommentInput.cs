@@ -4,7 +4,8 @@ using System.Text;
 
 namespace Comments.Api.Comments;
 
-public sealed record SubmitCommentRequest(string? AuthorName, string? AuthorEmail, string? Body, Guid? ParentId);
+/// <param name="Author">One of the site's users, accepted only from the site's backend with its site key.</param>
+public sealed record SubmitCommentRequest(string? AuthorName, string? AuthorEmail, string? Body, Guid? ParentId, Authors.SiteAuthor? Author = null);
 
 /// <summary>A submission that passed validation: trimmed, NFC-normalised, line ends as <c>\n</c>.</summary>
 public sealed record ValidComment(string AuthorName, string? AuthorEmail, string Body, Guid? ParentId);

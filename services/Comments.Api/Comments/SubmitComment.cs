@@ -1,3 +1,4 @@
+using Comments.Api.Authors;
 using Comments.Api.Http;
 using Comments.Contracts;
 using Comments.ServiceDefaults.Database;
@@ -21,7 +22,11 @@ public static class SubmitCommentEndpoint
         group.MapPost("/", SubmitComment)
             .WithName("SubmitComment")
             .WithSummary("Submit a comment; it is stored as pending and moderated asynchronously.")
+            .WithDescription("A site's backend may send 'Authorization: Bearer <site key>' and an author { id, name, email? } for one of " +
+                "its users; the widget may send a signed user token in the X-Comments-User header.")
             .Accepts<SubmitCommentRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -39,6 +44,7 @@ public static class SubmitCommentEndpoint
         IOptions<SubmissionOptions> submissionOptions,
         OutboxSignal outboxSignal,
         TimeProvider time,
+        ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
         if (!CommentInput.IsValidArticleId(articleId))
@@ -55,17 +61,38 @@ public static class SubmitCommentEndpoint
             return problem;
         }
 
-        var (comment, errors) = CommentInput.Validate(request!);
+        var identity = await AuthorIdentity.ResolveAsync(httpRequest, siteId, request!.Author, dataSource, resilience, time,
+            loggerFactory.CreateLogger(typeof(SubmitCommentEndpoint)), cancellationToken);
+        if (identity.Problem is not null)
+        {
+            return identity.Problem;
+        }
+
+        if (identity.Invalid is not null)
+        {
+            return identity.Invalid;
+        }
+
+        var vouched = identity.Author;
+        var (comment, errors) = CommentInput.Validate(vouched is null ? request : request with { AuthorName = vouched.Name, AuthorEmail = vouched.Email });
         if (comment is null)
         {
-            return TypedResults.ValidationProblem(errors, title: "The comment was not accepted.");
+            // A backend's author fields are named as it sent them.
+            return TypedResults.ValidationProblem(
+                vouched is not null && identity.ByBackend
+                    ? errors.ToDictionary(e => e.Key switch { "authorName" => "author.name", "authorEmail" => "author.email", _ => e.Key }, e => e.Value)
+                    : errors,
+                title: "The comment was not accepted.");
         }
 
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         var emailHash = comment.AuthorEmail is null ? null : hasher.Hash(siteId, comment.AuthorEmail);
-        var clientKey = ClientAddress.Of(httpRequest.HttpContext) is { } address ? hasher.Hash(siteId, "client:" + address) : null;
-        var sender = new Sender(clientKey, emailHash, submissionOptions.Value);
+        // A site's backend sends for all its readers from one address: only the per-author limit applies to it.
+        var clientKey = !identity.ByBackend && ClientAddress.Of(httpRequest.HttpContext) is { } address
+            ? hasher.Hash(siteId, "client:" + address)
+            : null;
+        var sender = new Sender(clientKey, vouched?.AuthorKey ?? emailHash, vouched?.UserId, emailHash, submissionOptions.Value);
 
         var (outcome, retryAfter) = await resilience.Pipeline.ExecuteAsync(
             async ct => await StoreAsync(dataSource, siteId, articleId, id, comment, sender, now, ct), cancellationToken);
@@ -95,8 +122,11 @@ public static class SubmitCommentEndpoint
 
     private enum StoreOutcome { Stored, UnknownSite, UnknownArticle, InvalidParent, TooSoon }
 
-    /// <summary>Who sends: keyed hashes of the client address and of the email, each limited to one comment per window.</summary>
-    private sealed record Sender(string? ClientKey, string? AuthorKey, SubmissionOptions Defaults);
+    /// <summary>
+    /// Who sends: the keyed hash of the client address and the author key (the site's user id when vouched for, else the keyed
+    /// email hash), each limited to one comment per window.
+    /// </summary>
+    private sealed record Sender(string? ClientKey, string? AuthorKey, string? UserId, string? EmailHash, SubmissionOptions Defaults);
 
     /// <summary>The comment row and its <see cref="CommentSubmitted"/> outbox message commit together or not at all.</summary>
     private static async Task<(StoreOutcome, TimeSpan)> StoreAsync(
@@ -123,7 +153,7 @@ public static class SubmitCommentEndpoint
 
         var limits = SubmissionLimits.Of(policy, sender.Defaults);
         var wait = TimeSpan.Zero;
-        foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_email_hash", sender.AuthorKey, limits.PerAuthor) })
+        foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_key", sender.AuthorKey, limits.PerAuthor) })
         {
             if (key is not null && window > TimeSpan.Zero)
             {
@@ -174,8 +204,9 @@ public static class SubmitCommentEndpoint
 
         await using (var insert = new NpgsqlCommand(
             """
-            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, client_key, body, status, created_at)
-            VALUES (@id, @site, @article, @parent, @root, @name, @email, @client, @body, 'pending', @now)
+            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, author_user_id, client_key, body,
+                                  status, created_at)
+            VALUES (@id, @site, @article, @parent, @root, @name, @email, @user, @client, @body, 'pending', @now)
             """, connection, transaction))
         {
             insert.Parameters.AddWithValue("id", id);
@@ -184,7 +215,8 @@ public static class SubmitCommentEndpoint
             insert.Parameters.AddWithValue("parent", (object?)comment.ParentId ?? DBNull.Value);
             insert.Parameters.AddWithValue("root", (object?)rootId ?? DBNull.Value);
             insert.Parameters.AddWithValue("name", comment.AuthorName);
-            insert.Parameters.AddWithValue("email", (object?)sender.AuthorKey ?? DBNull.Value);
+            insert.Parameters.AddWithValue("email", (object?)sender.EmailHash ?? DBNull.Value);
+            insert.Parameters.AddWithValue("user", (object?)sender.UserId ?? DBNull.Value);
             insert.Parameters.AddWithValue("client", (object?)sender.ClientKey ?? DBNull.Value);
             insert.Parameters.AddWithValue("body", comment.Body);
             insert.Parameters.AddWithValue("now", now);

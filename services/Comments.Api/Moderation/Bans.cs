@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Comments.Api.Authors;
 using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,14 +7,18 @@ using Npgsql;
 
 namespace Comments.Api.Moderation;
 
-/// <param name="AuthorKey">The author key shown on queue items (the keyed email hash).</param>
+/// <param name="AuthorKey">The author key shown on queue items: the keyed email hash, or <c>user:&lt;id&gt;</c>.</param>
 /// <param name="DurationHours">Null bans permanently.</param>
 /// <param name="RejectPending">Also reject the author's pending and held comments.</param>
-public sealed record CreateBanRequest(string? AuthorKey, int? DurationHours, string? Reason, bool RejectPending);
+/// <param name="UserId">Instead of <paramref name="AuthorKey"/>: the site's own user id (the key <c>user:&lt;id&gt;</c>).</param>
+public sealed record CreateBanRequest(string? AuthorKey, int? DurationHours, string? Reason, bool RejectPending, string? UserId = null);
 
+/// <param name="AuthorKind"><c>email</c> (keyed email hash) or <c>user</c> (the site's user id, <see cref="UserId"/>).</param>
 public sealed record BanResponse(
     Guid Id,
     string AuthorKey,
+    string AuthorKind,
+    string? UserId,
     string? Reason,
     string CreatedBy,
     DateTimeOffset CreatedAt,
@@ -24,7 +29,10 @@ public sealed record BanResponse(
 
 public sealed record BanList(IReadOnlyList<BanResponse> Items);
 
-/// <summary>Bans by author key: the worker rejects a banned author's new comments until the ban expires or is lifted.</summary>
+/// <summary>
+/// Bans by author key: the worker rejects a banned author's new comments until the ban expires or is lifted. A ban on an
+/// email hash also reaches comments the site vouched for that carry the same email.
+/// </summary>
 public static class Bans
 {
     public const int MaxDurationHours = 24 * 365 * 10;
@@ -40,13 +48,9 @@ public static class Bans
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var authorKey = request!.AuthorKey?.Trim();
-        if (string.IsNullOrEmpty(authorKey) || authorKey.Length > 200 || authorKey.Any(char.IsControl))
-        {
-            errors["authorKey"] = ["The author key (1–200 characters) is required."];
-        }
+        var authorKey = AuthorKeyOf(request!, errors);
 
-        if (request.DurationHours is < 1 or > MaxDurationHours)
+        if (request!.DurationHours is < 1 or > MaxDurationHours)
         {
             errors["durationHours"] = [$"Between 1 and {MaxDurationHours} hours, or null for a permanent ban."];
         }
@@ -96,7 +100,10 @@ public static class Bans
             if (request.RejectPending)
             {
                 await using var pending = new NpgsqlCommand(
-                    "SELECT id FROM comments WHERE site_id = @site AND author_email_hash = @key AND status IN ('pending', 'held') ORDER BY created_at",
+                    """
+                    SELECT id FROM comments WHERE site_id = @site AND (author_key = @key OR author_email_hash = @key)
+                      AND status IN ('pending', 'held') ORDER BY created_at
+                    """,
                     connection, transaction);
                 pending.Parameters.AddWithValue("site", siteId);
                 pending.Parameters.AddWithValue("key", authorKey!);
@@ -122,7 +129,8 @@ public static class Bans
             }
 
             await transaction.CommitAsync(ct);
-            return new BanResponse(id, authorKey!, reason, moderator.Name, now, expires, null, true, rejected);
+            return new BanResponse(id, authorKey!, AuthorKeys.KindOf(authorKey!), UserIdOf(authorKey!), reason, moderator.Name, now, expires,
+                null, true, rejected);
         }, cancellationToken);
 
         if (ban is null)
@@ -220,6 +228,45 @@ public static class Bans
                     detail: $"There is no ban {banId} on this site.");
     }
 
+    /// <summary>The key to ban: <c>authorKey</c> as shown on queue items, or <c>userId</c> for <c>user:&lt;userId&gt;</c>; exactly one.</summary>
+    private static string? AuthorKeyOf(CreateBanRequest request, Dictionary<string, string[]> errors)
+    {
+        var authorKey = request.AuthorKey?.Trim();
+        if (request.UserId is not null)
+        {
+            if (!string.IsNullOrEmpty(authorKey))
+            {
+                errors["userId"] = ["Give either authorKey or userId, not both."];
+                return null;
+            }
+
+            if (!AuthorKeys.IsValidUserId(request.UserId))
+            {
+                errors["userId"] = [$"The user id must be 1–{AuthorKeys.MaxUserIdLength} printable characters without surrounding spaces."];
+                return null;
+            }
+
+            return AuthorKeys.UserPrefix + request.UserId;
+        }
+
+        if (string.IsNullOrEmpty(authorKey) || authorKey.Length > 200 || authorKey.Any(char.IsControl))
+        {
+            errors["authorKey"] = ["The author key (1–200 characters) or a userId is required."];
+            return null;
+        }
+
+        if (UserIdOf(authorKey) is { } userId && !AuthorKeys.IsValidUserId(userId))
+        {
+            errors["authorKey"] = [$"After 'user:', the user id must be 1–{AuthorKeys.MaxUserIdLength} printable characters."];
+            return null;
+        }
+
+        return authorKey;
+    }
+
+    private static string? UserIdOf(string authorKey) =>
+        AuthorKeys.KindOf(authorKey) == "user" ? authorKey[AuthorKeys.UserPrefix.Length..] : null;
+
     private static async Task<bool> ExistsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken ct, string? siteId = null)
     {
@@ -247,9 +294,12 @@ public static class Bans
     {
         DateTimeOffset? expires = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5);
         DateTimeOffset? lifted = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
+        var authorKey = reader.GetString(1);
         return new BanResponse(
             reader.GetGuid(0),
-            reader.GetString(1),
+            authorKey,
+            AuthorKeys.KindOf(authorKey),
+            UserIdOf(authorKey),
             reader.IsDBNull(2) ? null : reader.GetString(2),
             reader.GetString(3),
             reader.GetFieldValue<DateTimeOffset>(4),

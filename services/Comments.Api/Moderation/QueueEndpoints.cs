@@ -10,7 +10,10 @@ namespace Comments.Api.Moderation;
 
 public sealed record QueueReports(int Count, IReadOnlyDictionary<string, int> Reasons);
 
-/// <summary>The author's record on this site, by author key (absent when the comment has no author key).</summary>
+/// <summary>
+/// The author's record on this site, by author key (the keyed email hash, or <c>user:&lt;id&gt;</c> for a reader the site vouched
+/// for); absent when the comment has no author key.
+/// </summary>
 public sealed record AuthorHistory(int Approved, int Rejected, bool Banned);
 
 public sealed record QueueLastAction(string Actor, string Action, string? Reason, string? Note, DateTimeOffset At);
@@ -126,14 +129,14 @@ public static class QueueEndpoints
                 FROM comments c
                 WHERE c.site_id = @site AND c.status = @state AND (@article::text IS NULL OR c.article_id = @article)
             )
-            SELECT c.id, c.article_id, a.title, a.url, c.parent_id, c.author_name, c.author_email_hash, c.body, c.status,
+            SELECT c.id, c.article_id, a.title, a.url, c.parent_id, c.author_name, c.author_key, c.body, c.status,
                    c.scores::text, c.reasons::text, c.created_at, c.decided_at, q.risk,
                    (SELECT count(*) FROM comment_reports r WHERE r.comment_id = c.id AND r.resolved_at IS NULL),
                    (SELECT jsonb_object_agg(x.reason, x.n)::text FROM (
                         SELECT reason, count(*) AS n FROM comment_reports r
                         WHERE r.comment_id = c.id AND r.resolved_at IS NULL GROUP BY reason) x),
                    h.approved, h.rejected,
-                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = c.site_id AND b.author_key = c.author_email_hash
+                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = c.site_id AND b.author_key IN (c.author_key, c.author_email_hash)
                            AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > @now)),
                    la.actor, la.action, la.reason, la.note, la.created_at
             FROM q
@@ -142,7 +145,7 @@ public static class QueueEndpoints
             LEFT JOIN LATERAL (
                 SELECT count(*) FILTER (WHERE hc.status = 'approved') AS approved,
                        count(*) FILTER (WHERE hc.status = 'rejected') AS rejected
-                FROM comments hc WHERE hc.site_id = c.site_id AND hc.author_email_hash = c.author_email_hash) h ON true
+                FROM comments hc WHERE hc.site_id = c.site_id AND hc.author_key = c.author_key) h ON true
             LEFT JOIN LATERAL (
                 SELECT actor, action, reason, note, created_at FROM moderation_audit m
                 WHERE m.comment_id = c.id ORDER BY m.id DESC LIMIT 1) la ON true

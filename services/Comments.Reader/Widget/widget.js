@@ -17,7 +17,7 @@
       count: (n) => (n === 1 ? '1 Comment' : `${n} Comments`),
       sort: 'Sort', oldest: 'Oldest first', newest: 'Newest first', more: 'Load more comments',
       reply: 'Reply', replyTo: (n) => `Reply to ${n}`, inReplyTo: (n) => `in reply to ${n}`, cancel: 'Cancel',
-      formTitle: 'Join the discussion', name: 'Name', email: 'Email (optional, never shown)', body: 'Comment',
+      formTitle: 'Join the discussion', as: (n) => `Commenting as ${n}`, name: 'Name', email: 'Email (optional, never shown)', body: 'Comment',
       post: 'Post comment', posting: 'Posting…', counter: (n) => `${n} / ${MAX_BODY}`,
       pending: 'Awaiting moderation — only you can see this for now.',
       notPublished: 'Your comment was not published. Thank you for understanding our community guidelines.',
@@ -33,7 +33,7 @@
       count: (n) => (n === 1 ? '1 Kommentar' : `${n} Kommentare`),
       sort: 'Sortierung', oldest: 'Älteste zuerst', newest: 'Neueste zuerst', more: 'Weitere Kommentare laden',
       reply: 'Antworten', replyTo: (n) => `Antwort an ${n}`, inReplyTo: (n) => `als Antwort auf ${n}`, cancel: 'Abbrechen',
-      formTitle: 'Diskutieren Sie mit', name: 'Name', email: 'E-Mail (optional, wird nie angezeigt)', body: 'Kommentar',
+      formTitle: 'Diskutieren Sie mit', as: (n) => `Sie kommentieren als ${n}`, name: 'Name', email: 'E-Mail (optional, wird nie angezeigt)', body: 'Kommentar',
       post: 'Kommentar senden', posting: 'Wird gesendet…', counter: (n) => `${n} / ${MAX_BODY}`,
       pending: 'Wartet auf Freigabe – vorerst nur für Sie sichtbar.',
       notPublished: 'Ihr Kommentar wurde nicht veröffentlicht. Danke für Ihr Verständnis für unsere Community-Regeln.',
@@ -46,6 +46,18 @@
       send: 'Meldung senden', reported: 'Danke. Unsere Moderation sieht sich das an.',
     },
   };
+  // A reader the site signed in (SSO): its backend signs a user token; data-sso-token or CommentsWidget.setUser(token).
+  let user = null;
+  const userForms = new Set();
+  const setUser = (token) => {
+    try {
+      const p = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+      user = { token, name: String(p.name || '') };
+    } catch { user = null; }
+    userForms.forEach((apply) => apply());
+  };
+  window.CommentsWidget = Object.assign(window.CommentsWidget || {}, { setUser });
+  if (script.dataset.ssoToken) setUser(script.dataset.ssoToken);
   const lang = (script.dataset.lang || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
   const t = langs[lang] || langs.en;
   const locale = langs[lang] ? lang : 'en';
@@ -88,6 +100,7 @@ textarea { min-height: 6rem; resize: vertical; }
 .err { color: var(--comments-error); font-size: .875rem; min-height: 0; }
 .actions { display: flex; gap: 1rem; }
 .row { display: flex; gap: .5rem; align-items: center; justify-content: space-between; flex-wrap: wrap; }
+[hidden] { display: none !important; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
@@ -298,8 +311,9 @@ textarea { min-height: 6rem; resize: vertical; }
     const general = el('div', { class: 'err', role: 'alert' });
     const submit = el('button', { type: 'submit', class: 'primary' }, t.post);
     const fields = { authorName: name, authorEmail: email, body };
+    const as = el('p', { class: 'note' });
     const form = el('form', { novalidate: true, 'aria-label': parent ? t.replyTo(parent.authorName) : t.formTitle },
-      parent ? null : el('h3', { text: t.formTitle }), name.box, email.box, body.box,
+      parent ? null : el('h3', { text: t.formTitle }), as, name.box, email.box, body.box,
       el('div', { class: 'row' }, counter, el('div', {},
         parent ? el('button', { type: 'button', onclick: () => onDone(false) }, t.cancel) : null, ' ', submit)), general);
 
@@ -307,10 +321,18 @@ textarea { min-height: 6rem; resize: vertical; }
       f.error.textContent = message || '';
       f.input.setAttribute('aria-invalid', message ? 'true' : 'false');
     };
+    const applyUser = () => {
+      name.box.hidden = email.box.hidden = !!user;
+      as.hidden = !user;
+      as.textContent = user ? t.as(user.name) : '';
+    };
+    applyUser();
+    userForms.add(applyUser);
     const check = () => {
-      const v = { authorName: name.input.value.trim(), authorEmail: email.input.value.trim(), body: body.input.value.trim() };
-      show(name, !v.authorName ? t.required : codePoints(v.authorName) > MAX_NAME ? t.tooLong(MAX_NAME) : '');
-      show(email, v.authorEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.authorEmail) ? t.badEmail : '');
+      const v = user ? { authorName: user.name, authorEmail: '', body: body.input.value.trim() }
+        : { authorName: name.input.value.trim(), authorEmail: email.input.value.trim(), body: body.input.value.trim() };
+      show(name, user ? '' : !v.authorName ? t.required : codePoints(v.authorName) > MAX_NAME ? t.tooLong(MAX_NAME) : '');
+      show(email, !user && v.authorEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.authorEmail) ? t.badEmail : '');
       show(body, !v.body ? t.required : codePoints(v.body) > MAX_BODY ? t.tooLong(MAX_BODY) : '');
       return Object.values(fields).every((f) => !f.error.textContent) ? v : null;
     };
@@ -324,7 +346,7 @@ textarea { min-height: 6rem; resize: vertical; }
       submit.textContent = t.posting;
       try {
         const res = await fetch(`${api}/api/v1/sites/${encodeURIComponent(site)}/articles/${encodeURIComponent(article)}/comments`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json' },
+          method: 'POST', headers: { 'Content-Type': 'application/json', ...(user && { 'X-Comments-User': user.token }) },
           body: JSON.stringify({ authorName: v.authorName, authorEmail: v.authorEmail || null, body: v.body, parentId: parent ? parent.id : null }),
         });
         if (res.status === 202) {
@@ -351,7 +373,7 @@ textarea { min-height: 6rem; resize: vertical; }
         submit.textContent = t.post;
       }
     });
-    return { form, focus: () => name.input.focus() };
+    return { form, focus: () => (user ? body : name).input.focus() };
   }
 
   function openReport(item, comment, button) {

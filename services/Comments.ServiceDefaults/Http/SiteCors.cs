@@ -40,7 +40,7 @@ public sealed class SiteCors(NpgsqlDataSource dataSource, DatabaseResilience res
             if (isPreflight)
             {
                 headers.AccessControlAllowMethods = "GET, POST";
-                headers.AccessControlAllowHeaders = "Content-Type, Last-Event-ID";
+                headers.AccessControlAllowHeaders = "Content-Type, Last-Event-ID, X-Comments-User";
                 headers.AccessControlMaxAge = "600";
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
                 return;

@@ -1,3 +1,4 @@
+using Comments.Api.Authors;
 using Comments.Api.Cli;
 using Comments.Api.Moderation;
 using Comments.Tests.Fixtures;
@@ -108,7 +109,120 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(string.Empty, _out.ToString());
     }
 
+    private async Task<string> NewSite()
+    {
+        var site = NewSiteId();
+        await Run("create-site", site, "--origin", "https://a.example");
+        return site;
+    }
+
+    private string LastLine() => _out.ToString().TrimEnd().Split('\n')[^1];
+
+    private Task<int> RunWithToken(string? token, params string[] args) => AdminCommands.RunAsync(
+        args, _db, _out, _error, TimeProvider.System, name => name == AdminCommands.ModeratorTokenVariable ? token : null, CancellationToken.None);
+
+    [Fact]
+    public async Task EnsureModeratorCreatesTheModeratorOnceAndThenReusesIt()
+    {
+        var site = await NewSite();
+        var token = ModeratorTokens.NewToken();
+
+        Assert.Equal(0, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+        Assert.Equal(0, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+
+        Assert.Equal(token, LastLine());
+        await using var command = _db.CreateCommand(
+            "SELECT count(*) FROM moderators m JOIN moderator_sites ms ON ms.moderator_id = m.id WHERE m.token_hash = @hash AND ms.site_id = @site");
+        command.Parameters.AddWithValue("hash", ModeratorTokens.Hash(token));
+        command.Parameters.AddWithValue("site", site);
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+    }
+
     [Theory]
+    [InlineData(null)]
+    [InlineData("cmod_short")]
+    [InlineData("password-password-password-password-password-pass")]
+    public async Task EnsureModeratorRefusesAMissingOrWeakToken(string? token)
+    {
+        var site = await NewSite();
+
+        Assert.Equal(2, await RunWithToken(token, "ensure-moderator", "--site", site, "--name", "Demo moderator"));
+        Assert.Contains(AdminCommands.ModeratorTokenVariable, _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateSiteKeyPrintsAWorkingKeyAloneOnTheLastLine()
+    {
+        var site = await NewSite();
+
+        var exit = await Run("create-site-key", "--site", site, "--name", "CMS backend");
+
+        Assert.Equal(0, exit);
+        var key = LastLine();
+        Assert.Matches("^csk_[A-Za-z0-9_-]{43}$", key);
+        Assert.Equal(site, await SiteKeys.SiteOfAsync(_db, key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CreateSiteKeyStoresOnlyTheKeysHash()
+    {
+        var site = await NewSite();
+        await Run("create-site-key", "--site", site);
+
+        await using var command = _db.CreateCommand(
+            "SELECT count(*) FROM site_keys WHERE site_id = @site AND (encode(key_hash, 'escape') LIKE '%' || @key || '%' OR name = @key)");
+        command.Parameters.AddWithValue("site", site);
+        command.Parameters.AddWithValue("key", LastLine());
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task CreateSiteKeyForAnUnknownSiteFailsAndPrintsNoKey()
+    {
+        Assert.Equal(1, await Run("create-site-key", "--site", "no-such-site-" + Guid.NewGuid().ToString("N")[..6]));
+        Assert.Equal(string.Empty, _out.ToString().Split('\n').Skip(1).FirstOrDefault() ?? string.Empty);
+    }
+
+    [Fact]
+    public async Task RevokeSiteKeyStopsTheKeyAndListSiteKeysShowsIt()
+    {
+        var site = await NewSite();
+        await Run("create-site-key", "--site", site);
+        var key = LastLine();
+        var id = (await SiteKeys.ListAsync(_db, site, CancellationToken.None)).Single().Id;
+
+        Assert.Equal(0, await Run("revoke-site-key", "--site", site, "--key-id", id.ToString()));
+        Assert.Null(await SiteKeys.SiteOfAsync(_db, key, CancellationToken.None));
+        Assert.Equal(1, await Run("revoke-site-key", "--site", site, "--key-id", id.ToString()));
+        Assert.Equal(0, await Run("list-site-keys", "--site", site));
+        Assert.Contains("revoked", LastLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetSsoSecretPrintsANewSecretAloneOnTheLastLineEachTime()
+    {
+        var site = await NewSite();
+
+        Assert.Equal(0, await Run("set-sso-secret", "--site", site));
+        var first = LastLine();
+        Assert.Equal(0, await Run("set-sso-secret", "--site", site));
+        var second = LastLine();
+
+        Assert.StartsWith(SsoTokens.SecretPrefix, second, StringComparison.Ordinal);
+        Assert.NotEqual(first, second);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(second), await SsoTokens.SecretOfAsync(_db, site, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SetSsoSecretForAnUnknownSiteFails()
+    {
+        Assert.Equal(1, await Run("set-sso-secret", "--site", "no-such-site-" + Guid.NewGuid().ToString("N")[..6]));
+    }
+
+    [Theory]
+    [InlineData("create-site-key", "--name", "NoSite")]
+    [InlineData("revoke-site-key", "--site", "x")]
+    [InlineData("set-sso-secret")]
     [InlineData("create-moderator", "--name", "NoSite")]
     [InlineData("create-site", "--origin", "https://a.example")]
     [InlineData("delete-everything")]

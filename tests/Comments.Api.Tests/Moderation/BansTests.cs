@@ -120,8 +120,84 @@ public sealed class BansTests : ModerationTestBase
         await Ban(new { authorKey = "author-1" });
     }
 
+    [Fact]
+    public async Task ABanByUserIdBansTheNamespacedUserKeyAndSaysWhichKind()
+    {
+        var ban = await Ban(new { userId = "u-42", durationHours = 24 });
+
+        Assert.Equal("user:u-42", ban.GetProperty("authorKey").GetString());
+        Assert.Equal("user", ban.GetProperty("authorKind").GetString());
+        Assert.Equal("u-42", ban.GetProperty("userId").GetString());
+    }
+
+    [Fact]
+    public async Task TheListShowsTheKindOfEachBan()
+    {
+        await Ban(new { userId = "u-42" });
+        await Ban(new { authorKey = new string('a', 64) });
+
+        var list = await (await Client.GetAsync(Url("bans"))).JsonAsync();
+
+        Assert.Equal(["email", "user"], list.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("authorKind").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task ABanByUserIdAndByItsAuthorKeyAreTheSameBan()
+    {
+        await Ban(new { authorKey = "user:u-42" });
+
+        await Ban(new { userId = "u-42" }, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task ABanByUserIdRejectsThatUsersPendingAndHeldCommentsOnly()
+    {
+        var pending = await ModerationTestData.CommentAsync(Db, Site, "pending", userId: "u-42");
+        var held = await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-42", authorKey: new string('e', 64));
+        var approved = await ModerationTestData.CommentAsync(Db, Site, "approved", userId: "u-42");
+        var otherUser = await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-43");
+        var sameIdAsEmailKey = await ModerationTestData.CommentAsync(Db, Site, "held", authorKey: "u-42");
+
+        var ban = await Ban(new { userId = "u-42", rejectPending = true });
+
+        Assert.Equal(2, ban.GetProperty("rejectedCommentIds").GetArrayLength());
+        Assert.Equal("rejected", await ModerationTestData.StatusAsync(Db, pending));
+        Assert.Equal("rejected", await ModerationTestData.StatusAsync(Db, held));
+        Assert.Equal("approved", await ModerationTestData.StatusAsync(Db, approved));
+        Assert.Equal("held", await ModerationTestData.StatusAsync(Db, otherUser));
+        Assert.Equal("held", await ModerationTestData.StatusAsync(Db, sameIdAsEmailKey));
+    }
+
+    [Fact]
+    public async Task ABanOnAnEmailHashAlsoRejectsPendingCommentsTheSiteVouchedForWithThatEmail()
+    {
+        var signedIn = await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-42", authorKey: new string('e', 64));
+
+        await Ban(new { authorKey = new string('e', 64), rejectPending = true });
+
+        Assert.Equal("rejected", await ModerationTestData.StatusAsync(Db, signedIn));
+    }
+
+    [Fact]
+    public async Task LiftingAUserBanEndsIt()
+    {
+        var id = (await Ban(new { userId = "u-42" })).GetProperty("id").GetGuid();
+
+        var response = await Client.PostAsync(Url($"bans/{id}/lift"), null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lifted = await response.JsonAsync();
+        Assert.False(lifted.GetProperty("active").GetBoolean());
+        Assert.Equal("user", lifted.GetProperty("authorKind").GetString());
+        Assert.Empty((await (await Client.GetAsync(Url("bans"))).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
     [Theory]
     [InlineData("""{"durationHours":5}""", "authorKey")]
+    [InlineData("""{"userId":""}""", "userId")]
+    [InlineData("""{"userId":"a\u0001b"}""", "userId")]
+    [InlineData("""{"authorKey":"k","userId":"u-1"}""", "userId")]
+    [InlineData("""{"authorKey":"user:"}""", "authorKey")]
     [InlineData("""{"authorKey":"a","durationHours":0}""", "durationHours")]
     public async Task RefusesAnInvalidBanWithAValidationProblem(string json, string field)
     {

@@ -20,19 +20,21 @@ public static class ModerationTestData
 
     public static async Task<Guid> CommentAsync(
         NpgsqlDataSource db, string site, string status, string article = "story", string? authorKey = null,
-        string scoresJson = "{}", string body = "A comment", DateTimeOffset? createdAt = null, string reasonsJson = "[]")
+        string scoresJson = "{}", string body = "A comment", DateTimeOffset? createdAt = null, string reasonsJson = "[]",
+        string? userId = null)
     {
         var id = Guid.CreateVersion7();
         await using var command = db.CreateCommand(
             """
             INSERT INTO articles (site_id, id, title) VALUES (@site, @article, 'Title of ' || @article) ON CONFLICT DO NOTHING;
-            INSERT INTO comments (id, site_id, article_id, author_name, author_email_hash, body, status, scores, reasons, created_at)
-            VALUES (@id, @site, @article, 'Reader', @key, @body, @status, @scores::jsonb, @reasons::jsonb, @at);
+            INSERT INTO comments (id, site_id, article_id, author_name, author_email_hash, author_user_id, body, status, scores, reasons, created_at)
+            VALUES (@id, @site, @article, 'Reader', @key, @user, @body, @status, @scores::jsonb, @reasons::jsonb, @at);
             """);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("site", site);
         command.Parameters.AddWithValue("article", article);
         command.Parameters.AddWithValue("key", (object?)authorKey ?? DBNull.Value);
+        command.Parameters.AddWithValue("user", (object?)userId ?? DBNull.Value);
         command.Parameters.AddWithValue("body", body);
         command.Parameters.AddWithValue("status", status);
         command.Parameters.AddWithValue("scores", scoresJson);

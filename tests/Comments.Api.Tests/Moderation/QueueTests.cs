@@ -47,6 +47,24 @@ public sealed class QueueTests : ModerationTestBase
     }
 
     [Fact]
+    public async Task ASignedInUsersHistoryGoesByTheirUserKey()
+    {
+        await ModerationTestData.CommentAsync(Db, Site, "approved", userId: "u-42");
+        await ModerationTestData.CommentAsync(Db, Site, "rejected", userId: "u-42", authorKey: new string('e', 64));
+        await ModerationTestData.CommentAsync(Db, Site, "approved", authorKey: new string('e', 64));
+        await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-42");
+        var ban = await Client.PostAsync(Url("bans"), new StringContent("""{"userId":"u-42"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, ban.StatusCode);
+
+        var item = (await Queue()).GetProperty("items")[0];
+
+        Assert.Equal("user:u-42", item.GetProperty("authorKey").GetString());
+        Assert.Equal(1, item.GetProperty("authorHistory").GetProperty("approved").GetInt32());
+        Assert.Equal(1, item.GetProperty("authorHistory").GetProperty("rejected").GetInt32());
+        Assert.True(item.GetProperty("authorHistory").GetProperty("banned").GetBoolean());
+    }
+
+    [Fact]
     public async Task AReportedItemCarriesItsReportCountAndReasons()
     {
         var id = await ModerationTestData.CommentAsync(Db, Site, "reported");

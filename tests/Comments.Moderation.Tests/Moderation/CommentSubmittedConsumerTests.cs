@@ -43,18 +43,19 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private async Task<CommentSubmitted> PendingComment(string body, string? authorKey = null)
+    private async Task<CommentSubmitted> PendingComment(string body, string? authorKey = null, string? userId = null)
     {
         var message = new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", body, DateTimeOffset.UtcNow);
         await using var command = _db.CreateCommand(
             """
             INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
-            INSERT INTO comments (id, site_id, article_id, author_name, author_email_hash, body, status, created_at)
-            VALUES (@id, @site, 'story', 'Reader', @key, @body, 'pending', now());
+            INSERT INTO comments (id, site_id, article_id, author_name, author_email_hash, author_user_id, body, status, created_at)
+            VALUES (@id, @site, 'story', 'Reader', @key, @user, @body, 'pending', now());
             """);
         command.Parameters.AddWithValue("site", _site);
         command.Parameters.AddWithValue("id", message.CommentId);
         command.Parameters.AddWithValue("key", (object?)authorKey ?? DBNull.Value);
+        command.Parameters.AddWithValue("user", (object?)userId ?? DBNull.Value);
         command.Parameters.AddWithValue("body", body);
         await command.ExecuteNonQueryAsync();
         return message;
@@ -200,6 +201,33 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         await Deliver(message);
 
         Assert.Contains("author banned until 2099-01-02 03:04 UTC", (await Row(message.CommentId)).Reasons, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RejectsACleanCommentOfABannedSiteUserByTheirUserKey()
+    {
+        await Ban("user:u-42", "NULL");
+        var banned = await PendingComment("Perfectly clean.", userId: "u-42");
+        var sameIdAsEmailKey = await PendingComment("Perfectly clean.", authorKey: "u-42");
+
+        await Deliver(banned);
+        await Deliver(sameIdAsEmailKey);
+
+        var row = await Row(banned.CommentId);
+        Assert.Equal("rejected", row.Status);
+        Assert.Contains("\"author banned\"", row.Reasons, StringComparison.Ordinal);
+        Assert.Equal("approved", (await Row(sameIdAsEmailKey.CommentId)).Status);
+    }
+
+    [Fact]
+    public async Task ABanOnAnEmailHashAlsoRejectsASiteUserWithThatEmail()
+    {
+        await Ban("email-hash-of-troll", "NULL");
+        var message = await PendingComment("Perfectly clean.", authorKey: "email-hash-of-troll", userId: "u-77");
+
+        await Deliver(message);
+
+        Assert.Equal("rejected", (await Row(message.CommentId)).Status);
     }
 
     [Fact]

@@ -323,7 +323,9 @@
         toast(result.ok ? "Ban lifted." : problemText(result.data), !result.ok);
         await loadBans();
       });
-      return el("li", {}, el("code", { text: ban.authorKey.slice(0, 16) + "…" }),
+      // A site's user id is meaningful to the newsroom; an email hash only needs to be told apart.
+      const who = ban.authorKind === "user" ? `user ${ban.userId}` : `email ${ban.authorKey.slice(0, 16)}…`;
+      return el("li", {}, el("code", { text: who }),
         el("span", { text: ban.expiresAt ? `until ${new Date(ban.expiresAt).toLocaleString()}` : "permanent" }),
         el("span", { class: "muted", text: `by ${ban.createdBy}${ban.reason ? `: ${ban.reason}` : ""}` }), lift);
     }));
