@@ -7,8 +7,8 @@ using Comments.Tests.Fixtures;
 namespace Comments.EndToEnd.Tests.Faults;
 
 /// <summary>
-/// One of the three services as a real process of its own, on a loopback port of its own, so a test can send it SIGTERM
-/// by pid and watch it drain, as an orchestrator stopping a pod would.
+/// One of the three services as a real process of its own, on a loopback port of its own, so a test can SIGKILL it (a
+/// crash) or send it SIGTERM by pid and watch it drain, as an orchestrator stopping a pod would.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -32,12 +32,19 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Where it listens; the same across restarts, as behind a fixed service address.</summary>
     public Uri BaseAddress { get; }
 
-    public int Pid => _process?.Id ?? throw new InvalidOperationException($"{_project} was not started.");
+    public int Starts { get; private set; }
+
+    /// <summary>A service's built dll, in the tests' own configuration (bin/Release in CI, bin/Debug locally).</summary>
+    public static string DllOf(string project)
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        return Repository.PathOf("services", project, "bin", configuration, "net10.0", project + ".dll");
+    }
 
     /// <summary>Starts (or starts again) the service and waits until <c>/health</c> answers 200 (database and bus connected).</summary>
     public async Task StartAsync()
     {
-        var dll = WorkerProcess.DllOf(_project);
+        var dll = DllOf(_project);
         var info = new ProcessStartInfo("dotnet", [dll])
         {
             // The project folder is the content root, as deploy/up.sh runs them (the Api serves its console from wwwroot there).
@@ -65,6 +72,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        Starts++;
 
         using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         await Eventually.Within(TimeSpan.FromSeconds(60), async () =>
@@ -113,6 +121,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return (await ExitCodeAsync(ShutdownTimeout * 2), clock.Elapsed);
     }
 
+    /// <summary>SIGKILL: no shutdown, no acknowledgements, whatever was in flight is cut off.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
     /// <summary>Waits for a process that was told to stop; kills it and fails when it does not.</summary>
     public async Task<int> ExitCodeAsync(TimeSpan within)
     {
@@ -154,12 +172,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
+        await KillAsync();
         _process?.Dispose();
     }
 }
