@@ -371,10 +371,26 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
 
     /// <summary>
     /// A POST over a raw socket with <c>Expect: 100-continue</c>: once the 100 arrives the server has started the request
-    /// and is waiting for its body, so it is in flight for certain, whenever the test then sends the body.
+    /// and is reading its body, so it is in flight for certain. The body (JSON behind leading whitespace) then trickles
+    /// in, as from a slow client, fast enough for Kestrel's minimum body data rate, until the test finishes it.
     /// </summary>
-    private sealed class InFlightRequest(TcpClient tcp, NetworkStream stream, byte[] body) : IDisposable
+    private sealed class InFlightRequest : IDisposable
     {
+        private const int Padding = 48_000; // a minute's trickle, under the Api's 64 KB body limit
+        private readonly TcpClient _tcp;
+        private readonly NetworkStream _stream;
+        private readonly byte[] _json;
+        private readonly CancellationTokenSource _finish = new();
+        private readonly Task<int> _trickle;
+
+        private InFlightRequest(TcpClient tcp, NetworkStream stream, byte[] json)
+        {
+            _tcp = tcp;
+            _stream = stream;
+            _json = json;
+            _trickle = TrickleAsync();
+        }
+
         public static async Task<InFlightRequest> BeginAsync(Uri address, string path, string json)
         {
             var tcp = new TcpClient();
@@ -383,23 +399,47 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
             var body = Encoding.UTF8.GetBytes(json);
             await stream.WriteAsync(Encoding.ASCII.GetBytes(
                 $"POST {path} HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\n" +
-                $"Content-Length: {body.Length}\r\nExpect: 100-continue\r\n\r\n"));
+                $"Content-Length: {Padding + body.Length}\r\nExpect: 100-continue\r\n\r\n"));
             var interim = await ReadHeadAsync(stream);
             Assert.StartsWith("HTTP/1.1 100", interim, StringComparison.Ordinal);
             return new InFlightRequest(tcp, stream, body);
         }
 
-        /// <summary>Sends the body and reads the answer to the end: a reset instead of an answer fails the test here.</summary>
+        /// <summary>Sends the rest of the body and reads the answer to the end: a reset instead of an answer fails the test here.</summary>
         public async Task<string> FinishAsync()
         {
             using (this)
             {
-                await stream.WriteAsync(body);
+                await _finish.CancelAsync();
+                var sent = await _trickle;
+                await _stream.WriteAsync(Encoding.ASCII.GetBytes(new string(' ', Padding - sent)).Concat(_json).ToArray());
                 using var answer = new MemoryStream();
                 using var timeout = new CancellationTokenSource(ServiceProcess.ShutdownTimeout);
-                await stream.CopyToAsync(answer, timeout.Token); // a stopping server closes the connection after answering
+                await _stream.CopyToAsync(answer, timeout.Token); // a stopping server closes the connection after answering
                 return Encoding.UTF8.GetString(answer.ToArray());
             }
+        }
+
+        /// <summary>100 spaces every 100 ms (about 1 KB/s, Kestrel wants 240 B/s); answers how many were sent.</summary>
+        private async Task<int> TrickleAsync()
+        {
+            var sent = 0;
+            var chunk = Encoding.ASCII.GetBytes(new string(' ', 100));
+            try
+            {
+                while (sent + chunk.Length <= Padding)
+                {
+                    await Task.Delay(100, _finish.Token);
+                    await _stream.WriteAsync(chunk);
+                    sent += chunk.Length;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Finishing.
+            }
+
+            return sent;
         }
 
         private static async Task<string> ReadHeadAsync(NetworkStream stream)
@@ -421,8 +461,9 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
 
         public void Dispose()
         {
-            stream.Dispose();
-            tcp.Dispose();
+            _finish.Dispose();
+            _stream.Dispose();
+            _tcp.Dispose();
         }
     }
 }
