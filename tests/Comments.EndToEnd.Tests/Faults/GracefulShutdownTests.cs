@@ -124,7 +124,7 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
     [Fact]
     public async Task WorkerStoppedMidBacklogLeavesNoHalfDecisionReturnsTheRestAndDecidesEachCommentOnceAfterRestart()
     {
-        const int Backlog = 1500;
+        const int Backlog = 1000;
         var servers = await IsolatedAsync();
         var site = await TestSites.CreateAsync(servers, connectionString: servers.Postgres);
         await using var worker = new ServiceProcess("Comments.Moderation", servers);
