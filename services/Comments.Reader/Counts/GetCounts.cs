@@ -37,6 +37,15 @@ public static class GetCountsEndpoint
             });
         }
 
+        // PostgreSQL text cannot hold NUL: such an id would fail the query (a 500), and no article can have one.
+        if (ids.Any(id => id.Contains('\0', StringComparison.Ordinal)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["articleId"] = ["An article id cannot contain NUL."],
+            });
+        }
+
         var counts = await resilience.Pipeline.ExecuteAsync(async token =>
         {
             await using var command = dataSource.CreateCommand(

@@ -21,7 +21,11 @@ public static partial class GetEventsEndpoint
         return group;
     }
 
-    /// <summary>Streams events until the browser goes away; a comment line every 15 s keeps proxies from closing it.</summary>
+    /// <summary>
+    /// Streams events until the browser goes away or this instance stops; a comment line every 15 s keeps proxies from
+    /// closing it. On shutdown the stream ends cleanly at once (an open stream would otherwise hold the graceful stop for
+    /// the whole shutdown timeout and then be cut); the browser reconnects after <c>retry</c> with its Last-Event-ID.
+    /// </summary>
     public static async Task<IResult> GetEvents(
         string siteId,
         string articleId,
@@ -31,14 +35,15 @@ public static partial class GetEventsEndpoint
         DatabaseResilience resilience,
         LiveEvents live,
         ILoggerFactory loggers,
-        CancellationToken ct)
+        IHostApplicationLifetime lifetime,
+        CancellationToken requestAborted)
     {
         var siteExists = await resilience.Pipeline.ExecuteAsync(async token =>
         {
             await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM sites WHERE id = @site)");
             command.Parameters.AddWithValue("site", siteId);
             return (bool)(await command.ExecuteScalarAsync(token))!;
-        }, ct);
+        }, requestAborted);
         if (!siteExists)
         {
             return Problems.UnknownSite(siteId);
@@ -53,28 +58,30 @@ public static partial class GetEventsEndpoint
         using var subscription = live.Listen(siteId, articleId);
         var resumeFrom = httpContext.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? lastEventId;
         var lastSent = string.Empty;
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var ct = streaming.Token;
 
-        await response.WriteAsync("retry: 3000\n\n", ct);
-        if (IsStreamId(resumeFrom))
-        {
-            lastSent = resumeFrom!;
-            try
-            {
-                foreach (var message in await live.ReplayAsync(siteId, articleId, resumeFrom!))
-                {
-                    await WriteAsync(response, message, ct);
-                    lastSent = message.Id;
-                }
-            }
-            catch (RedisException ex)
-            {
-                LogReplayFailed(loggers.CreateLogger(typeof(GetEventsEndpoint)), ex.GetType().Name);
-            }
-        }
-
-        await response.Body.FlushAsync(ct);
         try
         {
+            await response.WriteAsync("retry: 3000\n\n", ct);
+            if (IsStreamId(resumeFrom))
+            {
+                lastSent = resumeFrom!;
+                try
+                {
+                    foreach (var message in await live.ReplayAsync(siteId, articleId, resumeFrom!))
+                    {
+                        await WriteAsync(response, message, ct);
+                        lastSent = message.Id;
+                    }
+                }
+                catch (RedisException ex)
+                {
+                    LogReplayFailed(loggers.CreateLogger(typeof(GetEventsEndpoint)), ex.GetType().Name);
+                }
+            }
+
+            await response.Body.FlushAsync(ct);
             while (!ct.IsCancellationRequested)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -103,7 +110,7 @@ public static partial class GetEventsEndpoint
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The browser left.
+            // The browser left, or this instance is stopping.
         }
 
         return TypedResults.Empty;

@@ -77,7 +77,7 @@ public sealed class PoisonMessageTests
 
     private static async Task<(int ExitCode, string Output)> RunAdminAsync(ServerAddresses servers, params string[] args)
     {
-        var dll = WorkerProcess.DllOf("Comments.Api");
+        var dll = ServiceProcess.DllOf("Comments.Api");
         var info = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         info.Environment["ConnectionStrings__postgres"] = servers.Postgres;
         info.Environment["ConnectionStrings__rabbitmq"] = servers.RabbitMq;

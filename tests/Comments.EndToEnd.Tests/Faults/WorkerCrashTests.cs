@@ -21,8 +21,8 @@ public sealed class WorkerCrashTests
         var site = await TestSites.CreateAsync(servers);
         await using var api = new ServiceFactory<ApiEntryPoint>(servers);
         using var client = api.CreateClient();
-        await using var worker = new WorkerProcess(servers);
-        worker.Start();
+        await using var worker = new ServiceProcess("Comments.Moderation", servers);
+        await worker.StartAsync();
 
         var accepted = new ConcurrentBag<Guid>();
         var next = -1;
@@ -48,7 +48,7 @@ public sealed class WorkerCrashTests
                 }
 
                 await worker.KillAsync();
-                worker.Start();
+                await worker.StartAsync();
             }
         }
 

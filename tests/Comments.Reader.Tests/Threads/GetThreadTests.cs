@@ -247,4 +247,31 @@ public sealed class GetThreadTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task RefusesACountsRequestWithANulInAnArticleIdAsAValidationProblem()
+    {
+        // Found by the Reader fuzz run: the id reached PostgreSQL, which refuses NUL in text, and the Reader answered 500.
+        var response = await _client.GetAsync($"/api/v1/sites/{_site}/counts?articleId=one&articleId=a%00b");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("articleId", out _));
+    }
+
+    [Fact]
+    public async Task EchoesRequestTextInJsonWithMarkupEscaped()
+    {
+        // Found by the Reader fuzz run: count keys and problem details carried a script payload verbatim.
+        var counts = await _client.GetStringAsync($"/api/v1/sites/{_site}/counts?articleId=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+        var unknownSite = await _client.GetAsync("/api/v1/sites/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/articles/story/comments");
+        var problem = await unknownSite.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("<script>", counts, StringComparison.Ordinal);
+        Assert.Contains("\\u003Cscript\\u003E", counts, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknownSite.StatusCode);
+        Assert.DoesNotContain("<img", problem, StringComparison.Ordinal);
+        Assert.Contains("\\u003Cimg", problem, StringComparison.Ordinal);
+    }
 }
