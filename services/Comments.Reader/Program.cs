@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using Comments.Reader.Counts;
 using Comments.Reader.Demo;
 using Comments.Reader.Live;
@@ -19,8 +18,6 @@ builder.AddLiveEvents();
 builder.AddWidget();
 builder.AddCommentsMessaging(bus => bus.AddConsumer<CommentModeratedConsumer, CommentModeratedConsumerDefinition>());
 builder.Services.AddSiteCors();
-// Request text echoed in JSON (problem details, count keys) comes back with <, >, & and quotes escaped, never as markup.
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.Default);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();

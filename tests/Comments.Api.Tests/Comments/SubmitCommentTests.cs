@@ -120,6 +120,18 @@ public sealed class SubmitCommentTests : IAsyncLifetime
         Assert.Equal(404, (await Problem(response)).GetProperty("status").GetInt32());
     }
 
+    [Fact]
+    public async Task NamesAnUnknownSiteInTheProblemWithMarkupEscaped()
+    {
+        var response = await _client.PostAsJsonAsync(Url(site: Uri.EscapeDataString("<img src=x onerror=alert(1)>")), new { authorName = "Ann", body = "Hello" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var raw = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<img", raw, StringComparison.Ordinal);
+        Assert.Contains("\\u003Cimg", raw, StringComparison.Ordinal);
+        Assert.Equal("There is no site '<img src=x onerror=alert(1)>'.", (await Problem(response)).GetProperty("detail").GetString());
+    }
+
     public static TheoryData<string, string> RefusedBodies => new()
     {
         { """{"authorName":"Ann","body":""}""", "body" },

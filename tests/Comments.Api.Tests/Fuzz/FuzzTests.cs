@@ -35,6 +35,7 @@ public sealed class FuzzTests
         var random = new Random(Seed);
         var accepted = 0;
         var serverErrors = new List<string>();
+        var unescaped = new List<string>();
         var seen = new HashSet<HttpStatusCode>();
 
         string[] routes =
@@ -88,6 +89,12 @@ public sealed class FuzzTests
                 serverErrors.Add($"#{i} {method} {path} → {(int)response.StatusCode}");
             }
 
+            var answer = await response.Content.ReadAsStringAsync();
+            if (answer.Contains("<script", StringComparison.OrdinalIgnoreCase) || answer.Contains("<img", StringComparison.OrdinalIgnoreCase))
+            {
+                unescaped.Add($"#{i} {method} {path} → {answer[..Math.Min(answer.Length, 200)]}");
+            }
+
             if (response.StatusCode == HttpStatusCode.Accepted && template.EndsWith("/comments", StringComparison.Ordinal))
             {
                 accepted++;
@@ -95,6 +102,7 @@ public sealed class FuzzTests
         }
 
         Assert.Empty(serverErrors);
+        Assert.Empty(unescaped); // request text echoed in JSON (problem details, settings, queue) is escaped, never markup
         // The generator reaches every kind of refusal and some acceptances, or the run proves little.
         HttpStatusCode[] expected =
         [
