@@ -99,6 +99,9 @@ public sealed record EvaluationCard
 
     public double? Accuracy { get; init; }
 
+    /// <summary>Accuracy with each held-out group's calibration fitted on the other groups only.</summary>
+    public double? AccuracyCrossFittedCalibration { get; init; }
+
     public IReadOnlyList<GroupFigure> PerGroup { get; init; } = [];
 
     public required IReadOnlyList<ThresholdFigure> AtThresholds { get; init; }

@@ -52,4 +52,13 @@ public sealed class ModelCardTests
         Assert.InRange(spam.RocAuc, 0.5, 1);
         Assert.Equal(["Psy", "KatyPerry", "LMFAO", "Eminem", "wikipedia"], spam.PerGroup.Select(g => g.Group));
     }
+
+    [Fact]
+    public void GivesSpamAccuracyAlsoWithCalibrationFittedWithoutTheHeldOutVideo()
+    {
+        var spam = Assert.IsType<EvaluationCard>(Card.Spam.Evaluation);
+
+        Assert.InRange(Assert.IsType<double>(spam.AccuracyCrossFittedCalibration), 0.5, 1);
+        Assert.Contains("evaluation rows only", Card.Spam.Calibration.FittedOn, StringComparison.Ordinal);
+    }
 }
