@@ -21,7 +21,7 @@ await using var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
 var site = "bench-" + Guid.NewGuid().ToString("N")[..10];
 await Sql(db, """
     INSERT INTO sites (id, name, auto_create_articles, policy)
-    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0}}')
+    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0},"thresholds":{"toxicityHold":1,"toxicityReject":1,"spamHold":1,"spamReject":1}}')
     """, ("site", site));
 
 var rows = new List<(string What, string Figure, string Goal)>();
@@ -30,6 +30,9 @@ void Row(string what, string figure, string goal)
     rows.Add((what, figure, goal));
     Console.WriteLine($"{what,-58} {figure,-44} {goal}");
 }
+
+// The models still score every comment (their cost is measured), but thresholds of 1 let the word lists decide, so a
+// retrained model cannot hold the benchmark's own comments (the approval-visible figure needs them approved).
 
 // 1. Cached thread read against a bare Kestrel endpoint serving the same bytes.
 await SeedApprovedAsync(db, site, "thread-50", 50);
@@ -54,9 +57,11 @@ await using (var bare = await BareServer.StartAsync(threadBytes))
     await Task.Delay(TimeSpan.FromSeconds(3));
     var latencies = accepted.Select(a => live.Seen.TryGetValue(a.Id, out var at) ? (at - a.AcceptedAt) * 1000.0 / Stopwatch.Frequency : double.NaN).ToArray();
     var visible = latencies.Where(l => !double.IsNaN(l)).ToArray();
+    // Where the time goes: submit → decision stored (PostgreSQL clock), the rest is decision → Reader → SSE.
+    var (_, _, decidedMax, decidedP99) = await WaitDecidedAsync(db, site, "live", accepted.Count, TimeSpan.FromSeconds(5));
     Row(string.Create(inv, $"Submit → visible (SSE) at {options.LiveRate}/s for {options.LiveDuration.TotalSeconds:0} s, p50 / p99"),
         string.Create(inv, $"{Stats.Percentile(visible, 50):0.0} / {Stats.Percentile(visible, 99):0.0} ms ({visible.Length}/{accepted.Count} seen)"),
-        "p99 ≤ 100 ms");
+        string.Create(inv, $"p99 ≤ 100 ms; of which submit → decided p99 {decidedP99 * 1000:0} ms, max {decidedMax * 1000:0} ms"));
 }
 
 // 3. Ingest capacity: the highest offered rate at which every comment is decided within 1 s.

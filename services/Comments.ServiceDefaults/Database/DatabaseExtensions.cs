@@ -29,7 +29,15 @@ public static class DatabaseExtensions
                 "ConnectionStrings:postgres is not set (environment variable ConnectionStrings__postgres).");
         }
 
-        return new NpgsqlDataSourceBuilder(connectionString).Build();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // The hot paths run a handful of statements over and over: prepared (after a few uses), PostgreSQL skips parsing
+            // and planning them. A connection string that sets Max Auto Prepare wins.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        return builder.Build();
     }
 }
 
