@@ -86,6 +86,7 @@ await using (var bare = await BareServer.StartAsync(threadBytes))
     }
 
     Row("Ingest capacity (all decided within 1 s)", $"{best:N0} comments/s", "≥ 2,000/s");
+    Row("  of which outbox row → published, p50 / p99 (submitted; moderated)", await OutboxDelaysAsync(db), "whole run so far");
 }
 
 // 4. Viral thread: 10,000 approved comments on one article.
@@ -204,6 +205,24 @@ static async Task<(long Decided, long Total, double MaxSeconds, double P99Second
 
         await Task.Delay(200);
     }
+}
+
+static async Task<string> OutboxDelaysAsync(NpgsqlDataSource db)
+{
+    await using var command = db.CreateCommand("""
+        SELECT message_type,
+               extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY sent_at - created_at))::float8 * 1000,
+               extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY sent_at - created_at))::float8 * 1000
+        FROM outbox WHERE sent_at IS NOT NULL GROUP BY message_type ORDER BY message_type DESC
+        """);
+    await using var reader = await command.ExecuteReaderAsync();
+    var parts = new List<string>();
+    while (await reader.ReadAsync())
+    {
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(1):0} / {reader.GetDouble(2):0} ms"));
+    }
+
+    return string.Join("; ", parts);
 }
 
 static async Task<double[]> TimeRequestsAsync(HttpClient http, Uri url, int count, Func<Task>? before)
