@@ -30,7 +30,8 @@ public static class DatabaseExtensions
         }
 
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+                .Any(key => key.Replace(" ", string.Empty, StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
         {
             // The hot paths run a handful of statements over and over: prepared (after a few uses), PostgreSQL skips parsing
             // and planning them. A connection string that sets Max Auto Prepare wins.
