@@ -104,7 +104,7 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
             {
                 await queue.UnsubscribeAsync();
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 // Shutting down while Redis is away: nothing left to unsubscribe from.
             }
@@ -135,7 +135,7 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
             _queue = queue;
             return true;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogSubscribeFailed(logger, ex.GetType().Name);
             await UnsubscribeQuietlyAsync();
@@ -149,7 +149,7 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
         {
             await redis.GetSubscriber().UnsubscribeAsync(Pattern);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Only the local registration mattered; the server never had it.
         }

@@ -42,7 +42,7 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
             {
                 await queue.UnsubscribeAsync();
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 // Shutting down while Redis is away: nothing left to unsubscribe from.
             }
@@ -86,14 +86,14 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
             local.SetListening(true);
             return true;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogSubscribeFailed(logger, ex.GetType().Name);
             try
             {
                 await redis.GetSubscriber().UnsubscribeAsync(Channel);
             }
-            catch (RedisException)
+            catch (Exception inner) when (inner is RedisException or TimeoutException)
             {
                 // Only the local registration mattered; the server never had it.
             }
