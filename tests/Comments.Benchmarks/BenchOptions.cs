@@ -12,6 +12,7 @@ public sealed record BenchOptions(
     TimeSpan ReadDuration,
     int LiveRate,
     TimeSpan LiveDuration,
+    TimeSpan LiveWarmup,
     int[] IngestRates,
     TimeSpan IngestDuration,
     IReadOnlyList<(string Name, int Pid)> Pids,
@@ -38,6 +39,7 @@ public sealed record BenchOptions(
             Seconds("read-seconds", 10),
             Int("live-rate", 200),
             Seconds("live-seconds", 30),
+            Seconds("live-warmup-seconds", 3),
             Get("ingest-rates", "250,500,1000,1500,2000,3000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
             Seconds("ingest-seconds", 30),
             Get("pids", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)

@@ -7,6 +7,9 @@ public sealed record LoadResult(long Requests, long Errors, double Seconds, doub
     public double RequestsPerSecond => Requests / Seconds;
 
     public double Percentile(double p) => Stats.Percentile(LatenciesMs, p);
+
+    public static LoadResult Combine(IReadOnlyList<LoadResult> parts) =>
+        new(parts.Sum(r => r.Requests), parts.Sum(r => r.Errors), parts.Sum(r => r.Seconds), [.. parts.SelectMany(r => r.LatenciesMs)]);
 }
 
 /// <summary>A closed-loop HTTP load generator: a fixed number of connections, each sending its next request when the last answered.</summary>

@@ -21,7 +21,7 @@ await using var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
 var site = "bench-" + Guid.NewGuid().ToString("N")[..10];
 await Sql(db, """
     INSERT INTO sites (id, name, auto_create_articles, policy)
-    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0}}')
+    VALUES (@site, 'Benchmark', true, '{"mode":"auto","bannedWords":["idiot"],"suspectWords":[],"maxLinks":5,"rateLimit":{"perClientSeconds":0,"perAuthorSeconds":0},"thresholds":{"toxicityHold":1,"toxicityReject":1,"spamHold":1,"spamReject":1}}')
     """, ("site", site));
 
 var rows = new List<(string What, string Figure, string Goal)>();
@@ -31,17 +31,34 @@ void Row(string what, string figure, string goal)
     Console.WriteLine($"{what,-58} {figure,-44} {goal}");
 }
 
+// The models still score every comment (their cost is measured), but thresholds of 1 let the word lists decide, so a
+// retrained model cannot hold the benchmark's own comments (the approval-visible figure needs them approved).
+
 // 1. Cached thread read against a bare Kestrel endpoint serving the same bytes.
 await SeedApprovedAsync(db, site, "thread-50", 50);
 var threadUrl = new Uri(options.Reader, $"/api/v1/sites/{site}/articles/thread-50/comments");
 var threadBytes = await http.GetByteArrayAsync(threadUrl);
 await using (var bare = await BareServer.StartAsync(threadBytes))
 {
-    var ours = await LoadGenerator.RunAsync(http, threadUrl, options.Concurrency, options.ReadDuration, TimeSpan.FromSeconds(2));
-    var baseline = await LoadGenerator.RunAsync(http, bare.Url, options.Concurrency, options.ReadDuration, TimeSpan.FromSeconds(2));
+    // Interleaved rounds (ours, bare, ours, bare, ...) so a burst of other work on a shared machine hits both sides
+    // alike; the figure is the ratio of the totals, and the spread of the per-round ratios shows how noisy it was.
+    const int Rounds = 5;
+    var slice = options.ReadDuration / Rounds;
+    var oursRounds = new List<LoadResult>();
+    var bareRounds = new List<LoadResult>();
+    for (var round = 0; round < Rounds; round++)
+    {
+        var warmup = round == 0 ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(200);
+        oursRounds.Add(await LoadGenerator.RunAsync(http, threadUrl, options.Concurrency, slice, warmup));
+        bareRounds.Add(await LoadGenerator.RunAsync(http, bare.Url, options.Concurrency, slice, warmup));
+    }
+
+    var ours = LoadResult.Combine(oursRounds);
+    var baseline = LoadResult.Combine(bareRounds);
+    var roundRatios = oursRounds.Zip(bareRounds, (o, b) => o.RequestsPerSecond / b.RequestsPerSecond).Order().ToArray();
     Row("Cached 50-comment thread, requests/s (ours / bare Kestrel)",
         string.Create(inv, $"{ours.RequestsPerSecond:N0} / {baseline.RequestsPerSecond:N0} = {ours.RequestsPerSecond / baseline.RequestsPerSecond:0.00}"),
-        "ratio ≥ 0.6");
+        string.Create(inv, $"ratio ≥ 0.6; {Rounds} interleaved rounds, per-round ratios {roundRatios[0]:0.00}–{roundRatios[^1]:0.00}"));
     Row("Cached thread latency p50 / p99 (ours; bare)",
         string.Create(inv, $"{ours.Percentile(50):0.00} / {ours.Percentile(99):0.00} ms; {baseline.Percentile(50):0.00} / {baseline.Percentile(99):0.00} ms"),
         $"{threadBytes.Length:N0} bytes, {options.Concurrency} connections, errors {ours.Errors}");
@@ -49,14 +66,24 @@ await using (var bare = await BareServer.StartAsync(threadBytes))
 
 // 2. Submit → visible to a live-events subscriber at a steady offered rate.
 {
+    // Warm-up at the same rate on another article: the submit path, both dispatchers and both consumers are cold after
+    // the read phase (tiered JIT, connection pools, prepared statements); the figure is the steady state.
+    if (options.LiveWarmup > TimeSpan.Zero)
+    {
+        await SubmitAtRateAsync(http, options.Api, site, "live-warmup", options.LiveRate, options.LiveWarmup);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+    }
+
     await using var live = await LiveListener.StartAsync(http, options.Reader, site, "live");
     var accepted = await SubmitAtRateAsync(http, options.Api, site, "live", options.LiveRate, options.LiveDuration);
     await Task.Delay(TimeSpan.FromSeconds(3));
     var latencies = accepted.Select(a => live.Seen.TryGetValue(a.Id, out var at) ? (at - a.AcceptedAt) * 1000.0 / Stopwatch.Frequency : double.NaN).ToArray();
     var visible = latencies.Where(l => !double.IsNaN(l)).ToArray();
-    Row(string.Create(inv, $"Submit → visible (SSE) at {options.LiveRate}/s for {options.LiveDuration.TotalSeconds:0} s, p50 / p99"),
+    // Where the time goes: submit → decision stored (PostgreSQL clock), the rest is decision → Reader → SSE.
+    var (_, _, decidedMax, decidedP99) = await WaitDecidedAsync(db, site, "live", accepted.Count, TimeSpan.FromSeconds(5));
+    Row(string.Create(inv, $"Submit → visible (SSE) at {options.LiveRate}/s for {options.LiveDuration.TotalSeconds:0} s after {options.LiveWarmup.TotalSeconds:0} s warm-up, p50 / p99"),
         string.Create(inv, $"{Stats.Percentile(visible, 50):0.0} / {Stats.Percentile(visible, 99):0.0} ms ({visible.Length}/{accepted.Count} seen)"),
-        "p99 ≤ 100 ms");
+        string.Create(inv, $"p99 ≤ 100 ms; of which submit → decided p99 {decidedP99 * 1000:0} ms, max {decidedMax * 1000:0} ms"));
 }
 
 // 3. Ingest capacity: the highest offered rate at which every comment is decided within 1 s.
@@ -81,6 +108,7 @@ await using (var bare = await BareServer.StartAsync(threadBytes))
     }
 
     Row("Ingest capacity (all decided within 1 s)", $"{best:N0} comments/s", "≥ 2,000/s");
+    Row("  of which outbox row → published, p50 / p99 (submitted; moderated)", await OutboxDelaysAsync(db), "whole run so far");
 }
 
 // 4. Viral thread: 10,000 approved comments on one article.
@@ -90,7 +118,14 @@ await using (var bare = await BareServer.StartAsync(threadBytes))
     await http.GetByteArrayAsync(firstPage);
     var cached = await TimeRequestsAsync(http, firstPage, 500, before: null);
     var generation = $"comments:v1:gen:{site}:viral";
-    var uncached = await TimeRequestsAsync(http, firstPage, 200, before: () => redis.GetDatabase().StringIncrementAsync(generation));
+    // Invalidate the way the Reader does: a new generation in Redis and the announcement that empties every instance's local
+    // cache; the pause (not timed) lets the announcement arrive, so each timed request really misses both levels.
+    var uncached = await TimeRequestsAsync(http, firstPage, 200, before: async () =>
+    {
+        await redis.GetDatabase().StringIncrementAsync(generation);
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal("comments:v1:invalidate"), $"{site}:viral");
+        await Task.Delay(20);
+    });
     Row("Viral thread (10,000 comments) first page, cached p50 / p99",
         string.Create(inv, $"{Stats.Percentile(cached, 50):0.00} / {Stats.Percentile(cached, 99):0.00} ms"), "p99 ≤ 10 ms");
     Row("Viral thread first page, uncached p50 / p99",
@@ -192,6 +227,24 @@ static async Task<(long Decided, long Total, double MaxSeconds, double P99Second
 
         await Task.Delay(200);
     }
+}
+
+static async Task<string> OutboxDelaysAsync(NpgsqlDataSource db)
+{
+    await using var command = db.CreateCommand("""
+        SELECT message_type,
+               extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY sent_at - created_at))::float8 * 1000,
+               extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY sent_at - created_at))::float8 * 1000
+        FROM outbox WHERE sent_at IS NOT NULL GROUP BY message_type ORDER BY message_type DESC
+        """);
+    await using var reader = await command.ExecuteReaderAsync();
+    var parts = new List<string>();
+    while (await reader.ReadAsync())
+    {
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(1):0} / {reader.GetDouble(2):0} ms"));
+    }
+
+    return string.Join("; ", parts);
 }
 
 static async Task<double[]> TimeRequestsAsync(HttpClient http, Uri url, int count, Func<Task>? before)

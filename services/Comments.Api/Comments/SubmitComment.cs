@@ -128,17 +128,19 @@ public static class SubmitCommentEndpoint
     /// </summary>
     private sealed record Sender(string? ClientKey, string? AuthorKey, string? UserId, string? EmailHash, SubmissionOptions Defaults);
 
-    /// <summary>The comment row and its <see cref="CommentSubmitted"/> outbox message commit together or not at all.</summary>
+    /// <summary>
+    /// The comment row and its <see cref="CommentSubmitted"/> outbox message are written by one statement, so they commit
+    /// together or not at all (and cost one round trip, with no explicit transaction around it).
+    /// </summary>
     private static async Task<(StoreOutcome, TimeSpan)> StoreAsync(
         NpgsqlDataSource dataSource, string siteId, string articleId, Guid id, ValidComment comment, Sender sender,
         DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
 
         bool autoCreate;
         string policy;
-        await using (var site = new NpgsqlCommand("SELECT auto_create_articles, policy::text FROM sites WHERE id = @site", connection, transaction))
+        await using (var site = new NpgsqlCommand("SELECT auto_create_articles, policy::text FROM sites WHERE id = @site", connection))
         {
             site.Parameters.AddWithValue("site", siteId);
             await using var reader = await site.ExecuteReaderAsync(ct);
@@ -153,79 +155,104 @@ public static class SubmitCommentEndpoint
 
         var limits = SubmissionLimits.Of(policy, sender.Defaults);
         var wait = TimeSpan.Zero;
-        foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_key", sender.AuthorKey, limits.PerAuthor) })
+        // A rate limit takes a transaction-scoped lock on the sender until the comment is stored; without one, the single
+        // insert statement below needs no explicit transaction.
+        NpgsqlTransaction? transaction = null;
+        try
         {
-            if (key is not null && window > TimeSpan.Zero)
+            foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_key", sender.AuthorKey, limits.PerAuthor) })
             {
-                var last = await SubmissionLimits.LastCommentAsync(connection, transaction, siteId, column, key, ct);
-                if (last is { } at && now - at < window)
+                if (key is not null && window > TimeSpan.Zero)
                 {
-                    wait = TimeSpan.FromTicks(Math.Max(wait.Ticks, (window - (now - at)).Ticks));
+                    transaction ??= await connection.BeginTransactionAsync(ct);
+                    var last = await SubmissionLimits.LastCommentAsync(connection, transaction, siteId, column, key, ct);
+                    if (last is { } at && now - at < window)
+                    {
+                        wait = TimeSpan.FromTicks(Math.Max(wait.Ticks, (window - (now - at)).Ticks));
+                    }
                 }
             }
-        }
 
-        if (wait > TimeSpan.Zero)
-        {
-            return (StoreOutcome.TooSoon, wait);
-        }
-
-        await using (var article = new NpgsqlCommand(autoCreate
-            ? "INSERT INTO articles (site_id, id, created_at) VALUES (@site, @article, @now) ON CONFLICT DO NOTHING; SELECT 1"
-            : "SELECT 1 FROM articles WHERE site_id = @site AND id = @article", connection, transaction))
-        {
-            article.Parameters.AddWithValue("site", siteId);
-            article.Parameters.AddWithValue("article", articleId);
-            article.Parameters.AddWithValue("now", now);
-            if (await article.ExecuteScalarAsync(ct) is null)
+            if (wait > TimeSpan.Zero)
             {
-                return (StoreOutcome.UnknownArticle, default);
-            }
-        }
-
-        Guid? rootId = null;
-        if (comment.ParentId is { } parentId)
-        {
-            await using var parent = new NpgsqlCommand(
-                """
-                SELECT COALESCE(root_id, id) FROM comments
-                WHERE id = @parent AND site_id = @site AND article_id = @article AND status = 'approved'
-                """, connection, transaction);
-            parent.Parameters.AddWithValue("parent", parentId);
-            parent.Parameters.AddWithValue("site", siteId);
-            parent.Parameters.AddWithValue("article", articleId);
-            if (await parent.ExecuteScalarAsync(ct) is not Guid root)
-            {
-                return (StoreOutcome.InvalidParent, default);
+                return (StoreOutcome.TooSoon, wait);
             }
 
-            rootId = root;
-        }
+            if (!autoCreate)
+            {
+                await using var article = new NpgsqlCommand("SELECT 1 FROM articles WHERE site_id = @site AND id = @article", connection, transaction);
+                article.Parameters.AddWithValue("site", siteId);
+                article.Parameters.AddWithValue("article", articleId);
+                if (await article.ExecuteScalarAsync(ct) is null)
+                {
+                    return (StoreOutcome.UnknownArticle, default);
+                }
+            }
 
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, author_user_id, client_key, body,
-                                  status, created_at)
-            VALUES (@id, @site, @article, @parent, @root, @name, @email, @user, @client, @body, 'pending', @now)
-            """, connection, transaction))
+            Guid? rootId = null;
+            if (comment.ParentId is { } parentId)
+            {
+                await using var parent = new NpgsqlCommand(
+                    """
+                    SELECT COALESCE(root_id, id) FROM comments
+                    WHERE id = @parent AND site_id = @site AND article_id = @article AND status = 'approved'
+                    """, connection, transaction);
+                parent.Parameters.AddWithValue("parent", parentId);
+                parent.Parameters.AddWithValue("site", siteId);
+                parent.Parameters.AddWithValue("article", articleId);
+                if (await parent.ExecuteScalarAsync(ct) is not Guid root)
+                {
+                    return (StoreOutcome.InvalidParent, default);
+                }
+
+                rootId = root;
+            }
+
+            // The article row (when the site creates articles on first comment) is inserted in the same statement; the
+            // foreign key is checked at the end of the statement, so it sees it.
+            var createArticle = autoCreate
+                ? "article AS (INSERT INTO articles (site_id, id, created_at) VALUES (@site, @article, @now) ON CONFLICT DO NOTHING),"
+                : string.Empty;
+            await using (var insert = new NpgsqlCommand(
+                $"""
+                WITH {createArticle}
+                stored AS (
+                    INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, author_user_id, client_key, body,
+                                          status, created_at)
+                    VALUES (@id, @site, @article, @parent, @root, @name, @email, @user, @client, @body, 'pending', @now)
+                    RETURNING id)
+                {OutboxWriter.InsertSql} FROM stored
+                """, connection, transaction))
+            {
+                insert.Parameters.AddWithValue("id", id);
+                insert.Parameters.AddWithValue("site", siteId);
+                insert.Parameters.AddWithValue("article", articleId);
+                insert.Parameters.AddWithValue("parent", (object?)comment.ParentId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("root", (object?)rootId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("name", comment.AuthorName);
+                insert.Parameters.AddWithValue("email", (object?)sender.EmailHash ?? DBNull.Value);
+                insert.Parameters.AddWithValue("user", (object?)sender.UserId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("client", (object?)sender.ClientKey ?? DBNull.Value);
+                insert.Parameters.AddWithValue("body", comment.Body);
+                insert.Parameters.AddWithValue("now", now);
+                OutboxWriter.Row(new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now)
+                    .AddParameters(insert);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct);
+            }
+
+            return (StoreOutcome.Stored, default);
+        }
+        finally
         {
-            insert.Parameters.AddWithValue("id", id);
-            insert.Parameters.AddWithValue("site", siteId);
-            insert.Parameters.AddWithValue("article", articleId);
-            insert.Parameters.AddWithValue("parent", (object?)comment.ParentId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("root", (object?)rootId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("name", comment.AuthorName);
-            insert.Parameters.AddWithValue("email", (object?)sender.EmailHash ?? DBNull.Value);
-            insert.Parameters.AddWithValue("user", (object?)sender.UserId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("client", (object?)sender.ClientKey ?? DBNull.Value);
-            insert.Parameters.AddWithValue("body", comment.Body);
-            insert.Parameters.AddWithValue("now", now);
-            await insert.ExecuteNonQueryAsync(ct);
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
         }
-
-        await OutboxWriter.EnqueueAsync(connection, transaction,
-            new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now, ct);
-        await transaction.CommitAsync(ct);
-        return (StoreOutcome.Stored, default);
     }
 }

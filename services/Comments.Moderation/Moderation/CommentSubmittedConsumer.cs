@@ -75,31 +75,35 @@ public sealed partial class CommentSubmittedConsumer(
         }
 
         var decidedStatus = StatusOf(decision.Verdict);
+        var moderated = new CommentModerated(message.CommentId, message.SiteId, message.ArticleId, decidedStatus, decision.Reasons, now);
+        var outbox = OutboxWriter.Row(moderated, now);
 
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var update = new NpgsqlCommand(
-            """
-            UPDATE comments SET status = @status, scores = @scores::jsonb, reasons = @reasons::jsonb,
-                model_version = @model, decided_at = @now
-            WHERE id = @id AND status = 'pending'
-            """, connection, transaction))
+        // One statement, so one round trip and atomic by itself: the state-guarded update and, only if it changed the
+        // row, the outbox message announcing it.
+        await using (var decide = new NpgsqlCommand(
+            $"""
+            WITH decided AS (
+                UPDATE comments SET status = @status, scores = @scores::jsonb, reasons = @reasons::jsonb,
+                    model_version = @model, decided_at = @now
+                WHERE id = @id AND status = 'pending'
+                RETURNING id)
+            {OutboxWriter.InsertSql} FROM decided
+            """, connection))
         {
-            update.Parameters.AddWithValue("id", message.CommentId);
-            update.Parameters.AddWithValue("status", decidedStatus);
-            update.Parameters.AddWithValue("scores", JsonSerializer.Serialize(decision.Scores));
-            update.Parameters.AddWithValue("reasons", JsonSerializer.Serialize(decision.Reasons));
-            update.Parameters.AddWithValue("model", moderator.ModelVersion);
-            update.Parameters.AddWithValue("now", now);
-            if (await update.ExecuteNonQueryAsync(ct) == 0)
+            decide.Parameters.AddWithValue("id", message.CommentId);
+            decide.Parameters.AddWithValue("status", decidedStatus);
+            decide.Parameters.AddWithValue("scores", JsonSerializer.Serialize(decision.Scores));
+            decide.Parameters.AddWithValue("reasons", JsonSerializer.Serialize(decision.Reasons));
+            decide.Parameters.AddWithValue("model", moderator.ModelVersion);
+            decide.Parameters.AddWithValue("now", now);
+            outbox.AddParameters(decide);
+            if (await decide.ExecuteNonQueryAsync(ct) == 0)
             {
                 LogAlreadyDecided(logger, message.CommentId, "concurrently decided");
                 return;
             }
         }
 
-        await OutboxWriter.EnqueueAsync(connection, transaction,
-            new CommentModerated(message.CommentId, message.SiteId, message.ArticleId, decidedStatus, decision.Reasons, now), now, ct);
-        await transaction.CommitAsync(ct);
         outboxSignal.Notify();
         LogDecided(logger, message.CommentId, message.SiteId, decidedStatus, moderator.ModelVersion, decision.Reasons.Count);
     }

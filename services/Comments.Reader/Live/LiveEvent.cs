@@ -9,10 +9,9 @@ namespace Comments.Reader.Live;
 /// </summary>
 public sealed record LiveEvent(string Type, Guid CommentId, string Status, ThreadComment? Comment);
 
-/// <summary>An event as it travels between Reader instances and to browsers: its stream id is the SSE event id.</summary>
+/// <summary>An event as it reaches an open connection: its stream id is the SSE event id.</summary>
 public sealed record LiveMessage(string Id, string SiteId, string ArticleId, LiveEvent Event);
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(LiveEvent))]
-[JsonSerializable(typeof(LiveMessage))]
 public sealed partial class LiveJsonContext : JsonSerializerContext;

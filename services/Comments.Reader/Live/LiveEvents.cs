@@ -10,30 +10,43 @@ namespace Comments.Reader.Live;
 /// expiring per-article stream (replay for <c>Last-Event-ID</c>) and announced on a pub/sub channel that every instance
 /// subscribes to; each instance then pushes it to its own open connections.
 /// </summary>
+/// <remarks>
+/// Order matters: a connection skips ids it has already passed (replay overlap), so an event announced out of stream order
+/// would be lost. Appending and announcing happen in one script (Redis runs it atomically, so announcements leave in id
+/// order) and every instance handles announcements one at a time from an ordered queue.
+/// </remarks>
 public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<LiveEvents> logger) : IHostedService
 {
     private const string ChannelPrefix = "comments:v1:live:";
     private static readonly TimeSpan StreamTtl = TimeSpan.FromHours(6);
     private const int StreamLength = 500;
+    private static readonly RedisChannel Pattern = RedisChannel.Pattern(ChannelPrefix + "*");
+
+    // Announcement: "<stream id>\n<event JSON>" on the article's channel.
+    private const string PublishScript = """
+        local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+        redis.call('EXPIRE', KEYS[1], ARGV[3])
+        redis.call('PUBLISH', ARGV[4], id .. '\n' .. ARGV[2])
+        return id
+        """;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<LiveMessage>, byte>> _listeners = new(StringComparer.Ordinal);
+    private volatile bool _stopped;
+    private ChannelMessageQueue? _queue;
+    private Task _subscribing = Task.CompletedTask;
 
     public static string StreamKey(string siteId, string articleId) => $"comments:v1:events:{siteId}:{articleId}";
 
     private static string Topic(string siteId, string articleId) => $"{siteId}:{articleId}";
 
-    /// <summary>Records and announces an event. Throws when Redis is down, so the caller's message is retried.</summary>
+    /// <summary>Records and announces an event in one round trip. Throws when Redis is down, so the caller's message is retried.</summary>
     public async Task PublishAsync(string siteId, string articleId, LiveEvent liveEvent)
     {
-        var db = redis.GetDatabase();
-        var key = StreamKey(siteId, articleId);
         var payload = JsonSerializer.Serialize(liveEvent, LiveJsonContext.Default.LiveEvent);
-        var id = await db.StreamAddAsync(key, "e", payload, maxLength: StreamLength, useApproximateMaxLength: true);
-        await db.KeyExpireAsync(key, StreamTtl);
-        var message = new LiveMessage(id.ToString(), siteId, articleId, liveEvent);
-        await redis.GetSubscriber().PublishAsync(
-            RedisChannel.Literal(ChannelPrefix + Topic(siteId, articleId)),
-            JsonSerializer.Serialize(message, LiveJsonContext.Default.LiveMessage));
+        await redis.GetDatabase().ScriptEvaluateAsync(
+            PublishScript,
+            [StreamKey(siteId, articleId)],
+            [StreamLength, payload, (long)StreamTtl.TotalSeconds, ChannelPrefix + Topic(siteId, articleId)]);
     }
 
     /// <summary>Events recorded after <paramref name="lastEventId"/>, for a reconnecting browser.</summary>
@@ -70,35 +83,105 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
 
     public int ListenerCount => _listeners.Values.Sum(set => set.Count);
 
+    /// <summary>True once this instance receives announcements.</summary>
+    public bool IsSubscribed => _queue is not null;
+
     async Task IHostedService.StartAsync(CancellationToken cancellationToken)
     {
-        // Subscribing fails while Redis is down; StackExchange.Redis re-establishes the subscription when it reconnects.
-        try
+        if (!await TrySubscribeAsync())
         {
-            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(ChannelPrefix + "*"), (_, value) => Deliver(value));
-        }
-        catch (RedisException ex)
-        {
-            LogSubscribeFailed(logger, ex.GetType().Name);
+            _subscribing = RetrySubscribeAsync();
         }
     }
 
-    Task IHostedService.StopAsync(CancellationToken cancellationToken) =>
-        redis.GetSubscriber().UnsubscribeAsync(RedisChannel.Pattern(ChannelPrefix + "*"));
-
-    private void Deliver(RedisValue value)
+    async Task IHostedService.StopAsync(CancellationToken cancellationToken)
     {
-        if (value.IsNull || JsonSerializer.Deserialize((string)value!, LiveJsonContext.Default.LiveMessage) is not { } message)
+        _stopped = true;
+        await _subscribing;
+        if (_queue is { } queue)
+        {
+            try
+            {
+                await queue.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // Shutting down while Redis is away: nothing left to unsubscribe from.
+            }
+        }
+    }
+
+    // Subscribing fails while Redis is down at start; keep trying. Once subscribed, StackExchange.Redis re-establishes
+    // the subscription after a reconnect by itself.
+    private async Task RetrySubscribeAsync()
+    {
+        while (!_stopped)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            if (!_stopped && await TrySubscribeAsync())
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            // A queue, not a callback: callbacks run concurrently and would reorder announcements.
+            var queue = await redis.GetSubscriber().SubscribeAsync(Pattern);
+            queue.OnMessage(message => Deliver(message.Channel, message.Message));
+            _queue = queue;
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogSubscribeFailed(logger, ex.GetType().Name);
+            await UnsubscribeQuietlyAsync();
+            return false;
+        }
+    }
+
+    private async Task UnsubscribeQuietlyAsync()
+    {
+        try
+        {
+            await redis.GetSubscriber().UnsubscribeAsync(Pattern);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Only the local registration mattered; the server never had it.
+        }
+    }
+
+    private void Deliver(RedisChannel redisChannel, RedisValue value)
+    {
+        var channel = redisChannel.ToString();
+        var text = (string?)value;
+        if (!channel.StartsWith(ChannelPrefix, StringComparison.Ordinal) || text is null)
         {
             return;
         }
 
-        if (_listeners.TryGetValue(Topic(message.SiteId, message.ArticleId), out var set))
+        var topic = channel[ChannelPrefix.Length..];
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        var colon = topic.IndexOf(':', StringComparison.Ordinal);
+        if (newline <= 0 || colon <= 0 || !_listeners.TryGetValue(topic, out var set) || set.IsEmpty)
         {
-            foreach (var channel in set.Keys)
-            {
-                channel.Writer.TryWrite(message);
-            }
+            return;
+        }
+
+        if (JsonSerializer.Deserialize(text.AsSpan(newline + 1), LiveJsonContext.Default.LiveEvent) is not { } liveEvent)
+        {
+            return;
+        }
+
+        // Site ids cannot contain ':' (see the sites table), so the first one separates site from article.
+        var message = new LiveMessage(text[..newline], topic[..colon], topic[(colon + 1)..], liveEvent);
+        foreach (var listener in set.Keys)
+        {
+            listener.Writer.TryWrite(message);
         }
     }
 
@@ -109,7 +192,7 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
         public void Dispose() => unsubscribe();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to live events ({ExceptionType}); will retry on reconnect")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to live events ({ExceptionType}); retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, string exceptionType);
 }
 

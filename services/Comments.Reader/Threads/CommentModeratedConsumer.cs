@@ -16,11 +16,15 @@ public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live,
     public async Task Consume(ConsumeContext<CommentModerated> context)
     {
         var message = context.Message;
-        await cache.InvalidateAsync(message.SiteId, message.ArticleId);
+        // Redis and PostgreSQL side by side: both must be done before the announcement, neither needs the other.
+        var invalidation = cache.InvalidateAsync(message.SiteId, message.ArticleId);
+        var approved = message.Status == "approved"
+            ? ThreadQueries.LoadApprovedAsync(dataSource, message.CommentId, context.CancellationToken)
+            : Task.FromResult<CommentRow?>(null);
+        await Task.WhenAll(invalidation, approved);
 
         ThreadComment? comment = null;
-        if (message.Status == "approved"
-            && await ThreadQueries.LoadApprovedAsync(dataSource, message.CommentId, context.CancellationToken) is { } row)
+        if (await approved is { } row)
         {
             comment = new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []);
         }

@@ -71,34 +71,46 @@ public static class GetThreadEndpoint
             return TypedResults.ValidationProblem(errors);
         }
 
-        var version = await cache.TryGetVersionAsync(siteId, articleId, ct);
-        var key = version is null ? null : ThreadCache.PageKey(siteId, articleId, version, $"{threadSort}:{pageSize}:{cursor ?? "-"}");
-        var page = key is null ? null : await cache.TryGetPageAsync(key, ct);
-
-        if (page is null)
+        var variant = $"{threadSort}:{pageSize}:{cursor ?? "-"}";
+        var localKey = ThreadCache.LocalKey(siteId, articleId, variant);
+        var stamp = cache.BeginLocal(siteId, articleId);
+        if (!cache.TryGetLocal(localKey, stamp, out var rendered))
         {
-            var thread = await resilience.Pipeline.ExecuteAsync(
-                async token => await ThreadQueries.LoadAsync(dataSource, siteId, articleId, threadSort!.Value, pageSize, after, token), ct);
-            if (thread is null)
+            var version = await cache.TryGetVersionAsync(siteId, articleId, ct);
+            var key = version is null ? null : ThreadCache.PageKey(siteId, articleId, version, variant);
+            var page = key is null ? null : await cache.TryGetPageAsync(key, ct);
+
+            if (page is null)
             {
-                return Problems.UnknownSite(siteId);
+                var thread = await resilience.Pipeline.ExecuteAsync(
+                    async token => await ThreadQueries.LoadAsync(dataSource, siteId, articleId, threadSort!.Value, pageSize, after, token), ct);
+                if (thread is null)
+                {
+                    return Problems.UnknownSite(siteId);
+                }
+
+                page = JsonSerializer.SerializeToUtf8Bytes(thread, ReaderJsonContext.Default.ThreadResponse);
+                if (key is not null)
+                {
+                    await cache.TrySetPageAsync(key, page, ct);
+                }
             }
 
-            page = JsonSerializer.SerializeToUtf8Bytes(thread, ReaderJsonContext.Default.ThreadResponse);
+            rendered = new RenderedPage(page, $"\"{Convert.ToHexStringLower(SHA256.HashData(page), 0, 16)}\"");
             if (key is not null)
             {
-                await cache.TrySetPageAsync(key, page, ct);
+                // Only what went through Redis: without it this instance would not hear the invalidations either.
+                cache.SetLocal(localKey, stamp, rendered);
             }
         }
 
-        var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(page), 0, 16)}\"";
-        httpContext.Response.Headers.ETag = etag;
+        httpContext.Response.Headers.ETag = rendered.ETag;
         httpContext.Response.Headers.CacheControl = "no-cache";
-        if (httpContext.Request.Headers.IfNoneMatch.Any(value => value is not null && value.Contains(etag, StringComparison.Ordinal)))
+        if (httpContext.Request.Headers.IfNoneMatch.Any(value => value is not null && value.Contains(rendered.ETag, StringComparison.Ordinal)))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        return TypedResults.Bytes(page, "application/json; charset=utf-8");
+        return TypedResults.Bytes(rendered.Body, "application/json; charset=utf-8");
     }
 }

@@ -19,6 +19,17 @@ public sealed class ThreadCacheOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan GenerationTtl { get; set; } = TimeSpan.FromDays(2);
 
+    /// <summary>
+    /// How long this instance may serve a page from its own memory without asking Redis; invalidations reach it much
+    /// sooner, so this only bounds staleness if one is lost. Zero turns the local cache off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan LocalPageTtl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Memory the local cache may use for pages, in bytes.</summary>
+    [Range(1024 * 1024, 4L * 1024 * 1024 * 1024)]
+    public long LocalCacheBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Past this a Redis call is abandoned and the database answers instead.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
@@ -32,6 +43,7 @@ public sealed class ThreadCacheOptions
 public sealed partial class ThreadCache
 {
     // Bumps to max(current + 1, now in ticks): values never repeat even after the counter expires and starts again.
+    // With a channel and message, also announces the change to every instance's local cache, in the same step.
     private const string BumpScript = """
         local v = redis.call('INCR', KEYS[1])
         if v < tonumber(ARGV[1]) then
@@ -39,19 +51,25 @@ public sealed partial class ThreadCache
           v = tonumber(ARGV[1])
         end
         redis.call('EXPIRE', KEYS[1], ARGV[2])
+        if #ARGV >= 4 then
+          redis.call('PUBLISH', ARGV[3], ARGV[4])
+        end
         return v
         """;
 
     private readonly IConnectionMultiplexer _redis;
+    private readonly LocalThreadPages _local;
     private readonly ThreadCacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ThreadCache> _logger;
     private readonly ResiliencePipeline _pipeline;
     private volatile bool _suspect;
 
-    public ThreadCache(IConnectionMultiplexer redis, IOptions<ThreadCacheOptions> options, TimeProvider time, ILogger<ThreadCache> logger)
+    public ThreadCache(
+        IConnectionMultiplexer redis, LocalThreadPages local, IOptions<ThreadCacheOptions> options, TimeProvider time, ILogger<ThreadCache> logger)
     {
         _redis = redis;
+        _local = local;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -111,23 +129,47 @@ public sealed partial class ThreadCache
         }, ct);
     }
 
+    public static string LocalKey(string siteId, string articleId, string variant) => $"{siteId}\0{articleId}\0{variant}";
+
+    /// <summary>Where this instance's local cache stands for the article; taken before reading anything.</summary>
+    public LocalThreadPages.Stamp BeginLocal(string siteId, string articleId) => _local.Begin(siteId, articleId);
+
+    /// <summary>This instance's own copy of a page, when it may serve one without asking Redis.</summary>
+    public bool TryGetLocal(string localKey, LocalThreadPages.Stamp stamp, out RenderedPage page) => _local.TryGet(localKey, stamp, out page);
+
+    /// <summary>Keeps a page read or stored through Redis; dropped if the article changed since <paramref name="stamp"/>.</summary>
+    public void SetLocal(string localKey, LocalThreadPages.Stamp stamp, RenderedPage page) => _local.Set(localKey, stamp, page);
+
     public async Task<byte[]?> TryGetPageAsync(string key, CancellationToken ct) =>
         await TryAsync(async token => (byte[]?)await _redis.GetDatabase().StringGetAsync(key).WaitAsync(token), ct);
 
     public async Task TrySetPageAsync(string key, byte[] page, CancellationToken ct) =>
         await TryAsync(async token => await _redis.GetDatabase().StringSetAsync(key, page, _options.PageTtl).WaitAsync(token), ct);
 
-    /// <summary>Makes every cached page of the article unreachable. Throws when Redis is down, so the event is retried.</summary>
+    /// <summary>
+    /// Makes every cached page of the article unreachable, in Redis and in every instance's local cache (announced in the
+    /// same script as the bump). Throws when Redis is down, so the event is retried.
+    /// </summary>
     public async Task InvalidateAsync(string siteId, string articleId)
     {
         try
         {
-            await BumpAsync(_redis.GetDatabase(), GenerationKey(siteId, articleId));
+            await _redis.GetDatabase().ScriptEvaluateAsync(BumpScript, [GenerationKey(siteId, articleId)],
+            [
+                _time.GetUtcNow().UtcTicks, (long)_options.GenerationTtl.TotalSeconds,
+                ThreadInvalidations.Channel.ToString(), ThreadInvalidations.Message(siteId, articleId),
+            ]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             _suspect = true;
+            _local.Clear();
             throw;
+        }
+        finally
+        {
+            // This instance does not wait for its own announcement.
+            _local.Invalidate(siteId, articleId);
         }
     }
 
@@ -143,11 +185,13 @@ public sealed partial class ThreadCache
         catch (BrokenCircuitException)
         {
             _suspect = true;
+            _local.Clear();
             return default;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
         {
             _suspect = true;
+            _local.Clear();
             LogRedisUnavailable(_logger, ex.GetType().Name);
             return default;
         }

@@ -12,7 +12,9 @@ public static class ThreadCacheExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<LocalThreadPages>();
         builder.Services.AddSingleton<ThreadCache>();
+        builder.Services.AddHostedService<ThreadInvalidations>();
         builder.Services.AddHostedService<RedisConnector>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded);
         return builder;

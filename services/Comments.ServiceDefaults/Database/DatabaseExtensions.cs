@@ -29,7 +29,16 @@ public static class DatabaseExtensions
                 "ConnectionStrings:postgres is not set (environment variable ConnectionStrings__postgres).");
         }
 
-        return new NpgsqlDataSourceBuilder(connectionString).Build();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+                .Any(key => key.Replace(" ", string.Empty, StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The hot paths run a handful of statements over and over: prepared (after a few uses), PostgreSQL skips parsing
+            // and planning them. A connection string that sets Max Auto Prepare wins.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        return builder.Build();
     }
 }
 

@@ -13,18 +13,37 @@ public static class OutboxWriter
 {
     internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The head of an insert of one <see cref="OutboxRow"/>, for callers that write their data and its message in a single
+    /// statement (append <c>FROM</c> a CTE that yields a row only when the data was written).
+    /// </summary>
+    public const string InsertSql =
+        "INSERT INTO outbox (message_id, message_type, payload, created_at) SELECT @outbox_id, @outbox_type, @outbox_payload::jsonb, @outbox_now";
+
+    public static OutboxRow Row<TMessage>(TMessage message, DateTimeOffset now)
+        where TMessage : class =>
+        new(Guid.CreateVersion7(now), MessageTypes.NameOf(typeof(TMessage)), JsonSerializer.Serialize(message, SerializerOptions), now);
+
     public static async Task EnqueueAsync<TMessage>(
         NpgsqlConnection connection, NpgsqlTransaction transaction, TMessage message, DateTimeOffset now, CancellationToken cancellationToken)
         where TMessage : class
     {
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO outbox (message_id, message_type, payload, created_at) VALUES (@id, @type, @payload::jsonb, @now)",
-            connection, transaction);
-        command.Parameters.AddWithValue("id", Guid.CreateVersion7(now));
-        command.Parameters.AddWithValue("type", MessageTypes.NameOf(typeof(TMessage)));
-        command.Parameters.AddWithValue("payload", JsonSerializer.Serialize(message, SerializerOptions));
-        command.Parameters.AddWithValue("now", now);
+        await using var command = new NpgsqlCommand(InsertSql, connection, transaction);
+        Row(message, now).AddParameters(command);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>One outbox message ready to insert; its parameters are the ones <see cref="OutboxWriter.InsertSql"/> names.</summary>
+public sealed record OutboxRow(Guid MessageId, string MessageType, string Payload, DateTimeOffset CreatedAt)
+{
+    public void AddParameters(NpgsqlCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.AddWithValue("outbox_id", MessageId);
+        command.Parameters.AddWithValue("outbox_type", MessageType);
+        command.Parameters.AddWithValue("outbox_payload", Payload);
+        command.Parameters.AddWithValue("outbox_now", CreatedAt);
     }
 }
 

@@ -113,6 +113,40 @@ public sealed class LiveEventsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeliversEveryEventPublishedConcurrentlyInStreamOrder()
+    {
+        using var client = _listening.CreateClient();
+        using var stream = await OpenAsync(client);
+        await WaitForListenerAsync();
+        var live = _publishing.Services.GetRequiredService<LiveEvents>();
+
+        // Like the consumer's concurrent messages: many publishes in flight at once.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => live.PublishAsync(_site, "story", Approved($"n{i}"))));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            ids.Add((await NextEventAsync(stream)).Id);
+        }
+
+        Assert.Equal(200, ids.Distinct().Count());
+        Assert.Equal(ids.Order(StreamOrder.Instance), ids);
+    }
+
+    private sealed class StreamOrder : IComparer<string>
+    {
+        public static readonly StreamOrder Instance = new();
+
+        public int Compare(string? x, string? y) => Key(x!).CompareTo(Key(y!));
+
+        private static (long, long) Key(string id)
+        {
+            var parts = id.Split('-');
+            return (long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
     public async Task AnswersNotFoundForAnUnknownSite()
     {
         using var client = _listening.CreateClient();
