@@ -58,13 +58,27 @@ public sealed partial class OutboxDispatcher(
         .AddTimeout(TimeSpan.FromSeconds(10))
         .Build();
 
+    /// <summary>Sent rows deleted per statement, so a purge never holds many row locks at once.</summary>
+    public const int PurgeBatchSize = 5_000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.Zero;
+        var nextPurge = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (time.GetUtcNow() >= nextPurge)
+                {
+                    nextPurge = time.GetUtcNow() + options.Value.PurgeInterval;
+                    var purged = await PurgeSentAsync(stoppingToken);
+                    if (purged > 0)
+                    {
+                        LogPurged(logger, purged);
+                    }
+                }
+
                 var result = await DispatchBatchAsync(stoppingToken);
                 if (result.Failed > 0)
                 {
@@ -147,6 +161,34 @@ public sealed partial class OutboxDispatcher(
         return new DispatchResult(sent.Length, failed.Length);
     }
 
+    /// <summary>
+    /// Deletes rows sent longer than <see cref="OutboxOptions.RetainSent"/> ago, oldest first, in batches; rows another
+    /// instance is purging are skipped. Unsent rows are never touched. Returns how many rows were deleted.
+    /// </summary>
+    public async Task<long> PurgeSentAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - options.Value.RetainSent;
+        long total = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await using var delete = dataSource.CreateCommand(
+                """
+                DELETE FROM outbox WHERE id IN (
+                    SELECT id FROM outbox WHERE sent_at < @cutoff ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
+                """);
+            delete.Parameters.AddWithValue("cutoff", cutoff);
+            delete.Parameters.AddWithValue("limit", PurgeBatchSize);
+            var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+            total += deleted;
+            if (deleted < PurgeBatchSize)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
     private async Task<string?> PublishOneAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         try
@@ -164,6 +206,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed for {Failed} of {Total} messages; they stay unsent and will be retried")]
     private static partial void LogPublishFailed(ILogger logger, int failed, int total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: deleted {Count} rows sent before the retention period")]
+    private static partial void LogPurged(ILogger logger, long count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox dispatch round failed")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);

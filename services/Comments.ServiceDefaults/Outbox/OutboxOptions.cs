@@ -17,6 +17,14 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a sent row is kept (for tracing a message back) before the dispatcher deletes it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan RetainSent { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the dispatcher deletes sent rows older than <see cref="RetainSent"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Off where a service only writes to the outbox and another instance dispatches.</summary>
     public bool DispatcherEnabled { get; set; } = true;
 }

@@ -45,6 +45,37 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PurgeDeletesOnlyRowsSentBeforeTheRetentionPeriod()
+    {
+        var old = await EnqueueAsync();
+        var recent = await EnqueueAsync();
+        var unsent = await EnqueueAsync();
+        await using (var stamp = _db.CreateCommand(
+            """
+            UPDATE outbox SET sent_at = CASE payload->>'commentId' WHEN @old THEN now() - interval '8 days' ELSE now() - interval '1 day' END
+            WHERE payload->>'commentId' IN (@old, @recent)
+            """))
+        {
+            stamp.Parameters.AddWithValue("old", old.ToString());
+            stamp.Parameters.AddWithValue("recent", recent.ToString());
+            Assert.Equal(2, await stamp.ExecuteNonQueryAsync());
+        }
+
+        var purged = await _dispatcher.PurgeSentAsync(CancellationToken.None); // default retention: 7 days
+
+        Assert.Equal(1, purged);
+        await using var left = _db.CreateCommand("SELECT payload->>'commentId' FROM outbox ORDER BY id");
+        await using var reader = await left.ExecuteReaderAsync();
+        var ids = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        Assert.Equal([recent.ToString(), unsent.ToString()], ids);
+    }
+
+    [Fact]
     public async Task PublishesAnUnsentMessageAndStampsItSent()
     {
         var commentId = await EnqueueAsync();
