@@ -71,8 +71,10 @@ public sealed partial class OutboxDispatcher(
             {
                 if (time.GetUtcNow() >= nextPurge)
                 {
-                    nextPurge = time.GetUtcNow() + options.Value.PurgeInterval;
+                    // One bounded batch per pass, so a large backlog of sent rows never holds up dispatching; a full
+                    // batch means more are due, and the next pass takes another.
                     var purged = await PurgeSentAsync(stoppingToken);
+                    nextPurge = purged == PurgeBatchSize ? time.GetUtcNow() : time.GetUtcNow() + options.Value.PurgeInterval;
                     if (purged > 0)
                     {
                         LogPurged(logger, purged);
@@ -162,31 +164,20 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Deletes rows sent longer than <see cref="OutboxOptions.RetainSent"/> ago, oldest first, in batches; rows another
-    /// instance is purging are skipped. Unsent rows are never touched. Returns how many rows were deleted.
+    /// Deletes up to <see cref="PurgeBatchSize"/> rows sent longer than <see cref="OutboxOptions.RetainSent"/> ago, oldest
+    /// first (the <c>outbox_sent</c> index finds them without scanning the retained rows); rows another instance is purging
+    /// are skipped. Unsent rows are never touched. Returns how many rows were deleted.
     /// </summary>
-    public async Task<long> PurgeSentAsync(CancellationToken cancellationToken)
+    public async Task<int> PurgeSentAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow() - options.Value.RetainSent;
-        long total = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            await using var delete = dataSource.CreateCommand(
-                """
-                DELETE FROM outbox WHERE id IN (
-                    SELECT id FROM outbox WHERE sent_at < @cutoff ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
-                """);
-            delete.Parameters.AddWithValue("cutoff", cutoff);
-            delete.Parameters.AddWithValue("limit", PurgeBatchSize);
-            var deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
-            total += deleted;
-            if (deleted < PurgeBatchSize)
-            {
-                break;
-            }
-        }
-
-        return total;
+        await using var delete = dataSource.CreateCommand(
+            """
+            DELETE FROM outbox WHERE id IN (
+                SELECT id FROM outbox WHERE sent_at < @cutoff ORDER BY sent_at LIMIT @limit FOR UPDATE SKIP LOCKED)
+            """);
+        delete.Parameters.AddWithValue("cutoff", time.GetUtcNow() - options.Value.RetainSent);
+        delete.Parameters.AddWithValue("limit", PurgeBatchSize);
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task<string?> PublishOneAsync(OutboxMessage message, CancellationToken cancellationToken)
@@ -208,7 +199,7 @@ public sealed partial class OutboxDispatcher(
     private static partial void LogPublishFailed(ILogger logger, int failed, int total);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: deleted {Count} rows sent before the retention period")]
-    private static partial void LogPurged(ILogger logger, long count);
+    private static partial void LogPurged(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox dispatch round failed")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);

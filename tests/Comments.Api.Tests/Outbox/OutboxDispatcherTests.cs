@@ -76,6 +76,25 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PurgeDeletesAtMostOneBatchPerCallSoDispatchingIsNeverHeldUp()
+    {
+        await using (var fill = _db.CreateCommand(
+            """
+            INSERT INTO outbox (message_id, message_type, payload, created_at, sent_at)
+            SELECT gen_random_uuid(), 'test', '{}'::jsonb, now() - interval '9 days', now() - interval '8 days'
+            FROM generate_series(1, @n)
+            """))
+        {
+            fill.Parameters.AddWithValue("n", OutboxDispatcher.PurgeBatchSize + 2);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(OutboxDispatcher.PurgeBatchSize, await _dispatcher.PurgeSentAsync(CancellationToken.None));
+        Assert.Equal(2, await _dispatcher.PurgeSentAsync(CancellationToken.None));
+        Assert.Equal(0, await _dispatcher.PurgeSentAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task PublishesAnUnsentMessageAndStampsItSent()
     {
         var commentId = await EnqueueAsync();
