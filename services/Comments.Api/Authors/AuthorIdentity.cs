@@ -83,9 +83,13 @@ public static partial class AuthorIdentity
                 detail: "This site key does not grant access to this site."), null);
         }
 
+        // The backend speaks for many readers from one address, so only the per-author limit can apply: it must name the author.
         if (author is null)
         {
-            return new Outcome(null, true, null, null);
+            return new Outcome(null, true, null, TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["author"] = ["A site key submits for one of the site's users: send author { id, name, email? }."],
+            }, title: "The comment was not accepted."));
         }
 
         if (!AuthorKeys.IsValidUserId(author.Id))

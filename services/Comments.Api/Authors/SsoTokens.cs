@@ -15,7 +15,8 @@ public sealed record VouchedAuthor(string UserId, string Name, string? Email)
 /// <summary>
 /// Signed user tokens (SSO, as in Coral): the site's backend signs a compact JWT (HS256) for its signed-in reader with the
 /// site's SSO secret; the widget sends it in <see cref="Header"/>. Claims: <c>sub</c> (the site's user id), <c>name</c>,
-/// <c>exp</c> (required), optional <c>email</c>, optional <c>aud</c> (must be the site id when present), optional <c>nbf</c>.
+/// <c>exp</c> (required, at most <see cref="MaxLifetime"/> away), optional <c>email</c>, optional <c>aud</c> (the site id, or an array
+/// holding it, when present), optional <c>nbf</c>; <c>exp</c> and <c>nbf</c> are NumericDates, fractions allowed.
 /// </summary>
 public static class SsoTokens
 {
@@ -25,6 +26,11 @@ public static class SsoTokens
 
     /// <summary>Tolerated clock difference between the site's backend and the Api.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(60);
+
+    /// <summary>The furthest a token's expiry may be: a leaked token must not outlive a day.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+
+    private const double MaxUnixSeconds = 253_402_300_799;
 
     public static string NewSecret() => SecretPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
@@ -99,25 +105,38 @@ public static class SsoTokens
                 return (null, "The user token's payload is not a JSON object.");
             }
 
-            if (root.TryGetProperty("aud", out var aud) && !(aud.ValueKind == JsonValueKind.String && aud.GetString() == siteId))
+            if (root.TryGetProperty("aud", out var aud) && !IsAudience(aud, siteId))
             {
                 return (null, "The user token is for another site.");
             }
 
-            if (!root.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expSeconds))
+            if (!root.TryGetProperty("exp", out var exp) || !TryNumericDate(exp, out var expires))
             {
                 return (null, "The user token has no expiry (exp).");
             }
 
-            if (DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(expSeconds, 0, 253_402_300_799)) + ClockSkew <= now)
+            // Compared as now ± skew, never expires ± skew, which could overflow at the far end of the calendar.
+            if (expires <= now - ClockSkew)
             {
                 return (null, "The user token has expired.");
             }
 
-            if (root.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var nbfSeconds)
-                && DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(nbfSeconds, 0, 253_402_300_799)) - ClockSkew > now)
+            if (expires > now + MaxLifetime + ClockSkew)
             {
-                return (null, "The user token is not valid yet.");
+                return (null, "The user token's expiry (exp) is more than 24 hours away.");
+            }
+
+            if (root.TryGetProperty("nbf", out var nbf))
+            {
+                if (!TryNumericDate(nbf, out var notBefore))
+                {
+                    return (null, "The user token's nbf is not a NumericDate.");
+                }
+
+                if (notBefore > now + ClockSkew)
+                {
+                    return (null, "The user token is not valid yet.");
+                }
             }
 
             var sub = StringClaim(root, "sub");
@@ -131,6 +150,27 @@ public static class SsoTokens
         {
             return (null, "The user token is not a compact JWT.");
         }
+    }
+
+    /// <summary><c>aud</c> is one string or an array of strings (RFC 7519 4.1.3); the site id must be one of them.</summary>
+    private static bool IsAudience(JsonElement aud, string siteId) => aud.ValueKind switch
+    {
+        JsonValueKind.String => aud.GetString() == siteId,
+        JsonValueKind.Array => aud.EnumerateArray().Any(a => a.ValueKind == JsonValueKind.String && a.GetString() == siteId),
+        _ => false,
+    };
+
+    /// <summary>A NumericDate (RFC 7519 2): seconds since 1970, possibly with a fraction; clamped to what a date can hold.</summary>
+    private static bool TryNumericDate(JsonElement claim, out DateTimeOffset at)
+    {
+        if (claim.ValueKind != JsonValueKind.Number || !claim.TryGetDouble(out var seconds) || !double.IsFinite(seconds))
+        {
+            at = default;
+            return false;
+        }
+
+        at = DateTimeOffset.UnixEpoch.AddMilliseconds(Math.Floor(Math.Clamp(seconds, 0, MaxUnixSeconds) * 1000));
+        return true;
     }
 
     private static string? StringClaim(JsonElement root, string name) =>

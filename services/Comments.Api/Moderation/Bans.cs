@@ -30,8 +30,9 @@ public sealed record BanResponse(
 public sealed record BanList(IReadOnlyList<BanResponse> Items);
 
 /// <summary>
-/// Bans by author key: the worker rejects a banned author's new comments until the ban expires or is lifted. A ban on an
-/// email hash also reaches comments the site vouched for that carry the same email.
+/// Bans by author key: the worker rejects a banned author's new comments until the ban expires or is lifted. A ban matches
+/// only comments with that author key: an email ban never reaches a reader the site vouched for (an email anyone can type
+/// must not silence a signed-in user), a user ban only that site user.
 /// </summary>
 public static class Bans
 {
@@ -101,7 +102,7 @@ public static class Bans
             {
                 await using var pending = new NpgsqlCommand(
                     """
-                    SELECT id FROM comments WHERE site_id = @site AND (author_key = @key OR author_email_hash = @key)
+                    SELECT id FROM comments WHERE site_id = @site AND author_key = @key
                       AND status IN ('pending', 'held') ORDER BY created_at
                     """,
                     connection, transaction);

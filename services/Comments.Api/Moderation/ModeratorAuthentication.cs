@@ -18,7 +18,8 @@ public sealed record Moderator(Guid Id, string Name)
 }
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;token&gt;</c>: looks the token's SHA-256 up and turns the moderator and their sites into claims.
+/// <c>Authorization: Bearer &lt;token&gt;</c>: looks a well-formed moderator token's (<c>cmod_…</c>) SHA-256 up and turns the
+/// moderator and their sites into claims.
 /// Challenges and refusals answer problem details (401 with <c>WWW-Authenticate: Bearer</c>, 403).
 /// </summary>
 public sealed partial class ModeratorTokenHandler(
@@ -41,10 +42,12 @@ public sealed partial class ModeratorTokenHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // The only scheme, so the default one, runs on every request: a site key (csk_…) on the submit route, or anything
+        // else not shaped like a moderator token, is not looked up (nor logged as refused); moderation routes still answer 401.
         var token = header["Bearer ".Length..].Trim();
-        if (token.Length is 0 or > 200)
+        if (!ModeratorTokens.IsWellFormed(token))
         {
-            return AuthenticateResult.Fail("Malformed token.");
+            return AuthenticateResult.NoResult();
         }
 
         var hash = ModeratorTokens.Hash(token);

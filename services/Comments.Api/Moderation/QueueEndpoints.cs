@@ -136,7 +136,7 @@ public static class QueueEndpoints
                         SELECT reason, count(*) AS n FROM comment_reports r
                         WHERE r.comment_id = c.id AND r.resolved_at IS NULL GROUP BY reason) x),
                    h.approved, h.rejected,
-                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = c.site_id AND b.author_key IN (c.author_key, c.author_email_hash)
+                   EXISTS (SELECT 1 FROM bans b WHERE b.site_id = c.site_id AND b.author_key = c.author_key
                            AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > @now)),
                    la.actor, la.action, la.reason, la.note, la.created_at
             FROM q

@@ -37,8 +37,8 @@ public sealed partial class CommentSubmittedConsumer(
             FROM comments c JOIN sites s ON s.id = c.site_id
             LEFT JOIN LATERAL (
                 SELECT id, expires_at FROM bans
-                -- The author key (email hash or 'user:<id>'); a ban on an email also reaches signed-in comments carrying it.
-                WHERE site_id = c.site_id AND author_key IN (c.author_key, c.author_email_hash)
+                -- The author key only (email hash or 'user:<id>'): an email anyone can type must not ban a signed-in user.
+                WHERE site_id = c.site_id AND author_key = c.author_key
                   AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
                 ORDER BY expires_at DESC NULLS FIRST LIMIT 1) b ON true
             WHERE c.id = @id

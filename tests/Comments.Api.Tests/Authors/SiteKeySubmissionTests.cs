@@ -119,6 +119,16 @@ public sealed class SiteKeySubmissionTests : IAsyncLifetime
         Assert.Equal(0, await Written());
     }
 
+    [Fact]
+    public async Task RefusesASiteKeySubmissionWithoutAnAuthorWithAValidationProblemAndWritesNothing()
+    {
+        var response = await Post(new { authorName = "Ann", authorEmail = "ann@example.org", body = "Well written." }, "Bearer " + _key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Problem(response)).GetProperty("errors").TryGetProperty("author", out _));
+        Assert.Equal(0, await Written());
+    }
+
     [Theory]
     [InlineData("wrong")]
     [InlineData("revoked")]

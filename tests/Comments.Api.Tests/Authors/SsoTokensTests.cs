@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Comments.Api.Authors;
 
 namespace Comments.Api.Tests.Authors;
@@ -43,6 +44,68 @@ public sealed class SsoTokensTests
         var token = UserTokens.Sign("csso_abc", new { sub = "u-1", name = "Bo", exp = UserTokens.In(TimeSpan.FromHours(2)), nbf = UserTokens.In(TimeSpan.FromHours(1)) });
 
         Assert.Equal("The user token is not valid yet.", SsoTokens.Verify(token, Secret, "news", DateTimeOffset.UtcNow).Error);
+    }
+
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+
+    private static (VouchedAuthor? Author, string? Error) VerifyClaims(string claimsJson, string site = "news") =>
+        SsoTokens.Verify(UserTokens.Sign("csso_abc", JsonDocument.Parse(claimsJson).RootElement), Secret, site, Now);
+
+    [Fact]
+    public void AcceptsAnExpiryWithAFractionOfASecond()
+    {
+        var (author, error) = VerifyClaims("""{"sub":"u-1","name":"Bo","exp":1800000600.5}""");
+
+        Assert.Null(error);
+        Assert.NotNull(author);
+    }
+
+    [Fact]
+    public void AcceptsANotBeforeWithAFractionOfASecondOnceItHasPassed()
+    {
+        Assert.NotNull(VerifyClaims("""{"sub":"u-1","name":"Bo","exp":1800000600,"nbf":1799999990.25}""").Author);
+    }
+
+    [Theory]
+    [InlineData("\"1799999990\"")]
+    [InlineData("null")]
+    [InlineData("true")]
+    [InlineData("[1799999990]")]
+    public void RefusesAMalformedNotBefore(string nbf)
+    {
+        Assert.Equal("The user token's nbf is not a NumericDate.",
+            VerifyClaims($$"""{"sub":"u-1","name":"Bo","exp":1800000600,"nbf":{{nbf}}}""").Error);
+    }
+
+    [Fact]
+    public void AcceptsAnAudienceArrayThatHoldsTheSite()
+    {
+        Assert.NotNull(VerifyClaims("""{"sub":"u-1","name":"Bo","exp":1800000600,"aud":["other","news"]}""").Author);
+    }
+
+    [Theory]
+    [InlineData("[\"other\"]")]
+    [InlineData("[]")]
+    [InlineData("42")]
+    public void RefusesAnAudienceThatDoesNotNameTheSite(string aud)
+    {
+        Assert.Equal("The user token is for another site.",
+            VerifyClaims($$"""{"sub":"u-1","name":"Bo","exp":1800000600,"aud":{{aud}}}""").Error);
+    }
+
+    [Theory]
+    [InlineData("1800090000")]
+    [InlineData("1e300")]
+    public void RefusesAnExpiryMoreThanADayAway(string exp)
+    {
+        Assert.Equal("The user token's expiry (exp) is more than 24 hours away.",
+            VerifyClaims($$"""{"sub":"u-1","name":"Bo","exp":{{exp}}}""").Error);
+    }
+
+    [Fact]
+    public void AcceptsAnExpiryADayAway()
+    {
+        Assert.NotNull(VerifyClaims("""{"sub":"u-1","name":"Bo","exp":1800086400}""").Author);
     }
 
     [Theory]

@@ -169,13 +169,16 @@ public sealed class BansTests : ModerationTestBase
     }
 
     [Fact]
-    public async Task ABanOnAnEmailHashAlsoRejectsPendingCommentsTheSiteVouchedForWithThatEmail()
+    public async Task ABanOnAnEmailHashRejectsOnlyAnonymousCommentsWithThatEmailNotOnesTheSiteVouchedFor()
     {
+        var anonymous = await ModerationTestData.CommentAsync(Db, Site, "held", authorKey: new string('e', 64));
         var signedIn = await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-42", authorKey: new string('e', 64));
 
-        await Ban(new { authorKey = new string('e', 64), rejectPending = true });
+        var ban = await Ban(new { authorKey = new string('e', 64), rejectPending = true });
 
-        Assert.Equal("rejected", await ModerationTestData.StatusAsync(Db, signedIn));
+        Assert.Equal([anonymous], ban.GetProperty("rejectedCommentIds").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Equal("rejected", await ModerationTestData.StatusAsync(Db, anonymous));
+        Assert.Equal("held", await ModerationTestData.StatusAsync(Db, signedIn));
     }
 
     [Fact]

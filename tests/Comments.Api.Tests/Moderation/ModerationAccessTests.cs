@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 using Comments.Tests.Fixtures;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -121,6 +123,22 @@ public sealed partial class ModerationAccessTests : ModerationTestBase
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("csk_")]
+    [InlineData("")]
+    public async Task ABearerTokenNotShapedLikeAModeratorTokenIsNotLookedUpOnOtherRoutes(string prefix)
+    {
+        await using var scope = Api.Services.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Path = $"/api/v1/sites/{Site}/articles/a1/comments";
+        context.Request.Headers.Authorization = "Bearer " + prefix + Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+
+        // The default scheme, as UseAuthentication runs it on every request.
+        var result = await context.AuthenticateAsync();
+
+        Assert.True(result.None);
     }
 
     [Fact]

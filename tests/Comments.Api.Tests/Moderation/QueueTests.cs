@@ -65,6 +65,19 @@ public sealed class QueueTests : ModerationTestBase
     }
 
     [Fact]
+    public async Task AnEmailBanDoesNotMarkASignedInUserWithThatEmailAsBanned()
+    {
+        await ModerationTestData.CommentAsync(Db, Site, "held", userId: "u-42", authorKey: new string('e', 64));
+        var ban = await Client.PostAsync(Url("bans"), new StringContent($$"""{"authorKey":"{{new string('e', 64)}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, ban.StatusCode);
+
+        var item = (await Queue()).GetProperty("items")[0];
+
+        Assert.Equal("user:u-42", item.GetProperty("authorKey").GetString());
+        Assert.False(item.GetProperty("authorHistory").GetProperty("banned").GetBoolean());
+    }
+
+    [Fact]
     public async Task AReportedItemCarriesItsReportCountAndReasons()
     {
         var id = await ModerationTestData.CommentAsync(Db, Site, "reported");

@@ -220,14 +220,17 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ABanOnAnEmailHashAlsoRejectsASiteUserWithThatEmail()
+    public async Task ABanOnAnEmailHashDoesNotRejectASiteUserWhoCarriesThatEmail()
     {
-        await Ban("email-hash-of-troll", "NULL");
-        var message = await PendingComment("Perfectly clean.", authorKey: "email-hash-of-troll", userId: "u-77");
+        await Ban("email-hash-of-victim", "NULL");
+        var anonymous = await PendingComment("Perfectly clean.", authorKey: "email-hash-of-victim");
+        var signedIn = await PendingComment("Perfectly clean.", authorKey: "email-hash-of-victim", userId: "u-77");
 
-        await Deliver(message);
+        await Deliver(anonymous);
+        await Deliver(signedIn);
 
-        Assert.Equal("rejected", (await Row(message.CommentId)).Status);
+        Assert.Equal("rejected", (await Row(anonymous.CommentId)).Status);
+        Assert.Equal("approved", (await Row(signedIn.CommentId)).Status);
     }
 
     [Fact]
