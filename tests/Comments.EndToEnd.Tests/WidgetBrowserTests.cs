@@ -119,6 +119,42 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LiveUpdatesResumeAfterAProxyAnswersServiceUnavailable()
+    {
+        var page = await _browser.NewPageAsync();
+        var requests = new List<string>();
+        await page.RouteAsync("**/events**", async route =>
+        {
+            requests.Add(route.Request.Url);
+            switch (requests.Count)
+            {
+                case 1:
+                    // One event, then the stream ends: the browser reconnects by itself, with the Last-Event-ID header.
+                    await route.FulfillAsync(new()
+                    {
+                        Status = 200,
+                        ContentType = "text/event-stream",
+                        Body = "retry: 100\nid: 1-0\nevent: status\ndata: {\"commentId\":\"00000000-0000-0000-0000-000000000000\",\"status\":\"approved\"}\n\n",
+                    });
+                    break;
+                case 2:
+                    // A proxy's answer while the Reader restarts: the browser closes the EventSource for good.
+                    await route.FulfillAsync(new() { Status = 503, Body = "Service Unavailable" });
+                    break;
+                default:
+                    await route.ContinueAsync();
+                    break;
+            }
+        });
+
+        await page.GotoAsync(new Uri(_readerUrlA, $"/demo/{Article}").ToString());
+
+        await Assertions.Expect(page.Locator("#comments[data-live=connected]")).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        Assert.True(requests.Count >= 3, $"requests: {string.Join(", ", requests)}");
+        Assert.EndsWith("/events?lastEventId=1-0", requests[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ACleanCommentAwaitsModerationThenAppearsForItsAuthorAndLiveInAnotherPage()
     {
         var author = await OpenDemo(_readerUrlA);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Comments.Reader.Threads;
 using StackExchange.Redis;
 
 namespace Comments.Reader.Live;
@@ -15,7 +16,10 @@ namespace Comments.Reader.Live;
 /// would be lost. Appending and announcing happen in one script (Redis runs it atomically, so announcements leave in id
 /// order) and every instance handles announcements one at a time from an ordered queue.
 /// </remarks>
-public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<LiveEvents> logger) : IHostedService
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The stop token's source has no timer, so nothing to release; the host may dispose while StopAsync still runs.")]
+public sealed partial class LiveEvents(IConnectionMultiplexer redis, LocalThreadPages localPages, ILogger<LiveEvents> logger)
+    : IHostedService
 {
     private const string ChannelPrefix = "comments:v1:live:";
     private static readonly TimeSpan StreamTtl = TimeSpan.FromHours(6);
@@ -31,7 +35,7 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
         """;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<LiveMessage>, byte>> _listeners = new(StringComparer.Ordinal);
-    private volatile bool _stopped;
+    private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _queue;
     private Task _subscribing = Task.CompletedTask;
 
@@ -88,16 +92,24 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
 
     async Task IHostedService.StartAsync(CancellationToken cancellationToken)
     {
-        if (!await TrySubscribeAsync())
+        if (!await TrySubscribeAsync(cancellationToken))
         {
-            _subscribing = RetrySubscribeAsync();
+            _subscribing = RetrySubscribeAsync(_stopping.Token);
         }
     }
 
     async Task IHostedService.StopAsync(CancellationToken cancellationToken)
     {
-        _stopped = true;
-        await _subscribing;
+        await _stopping.CancelAsync();
+        try
+        {
+            await _subscribing.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while still trying to subscribe (Redis away): nothing to wait for.
+        }
+
         if (_queue is { } queue)
         {
             try
@@ -113,24 +125,24 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
 
     // Subscribing fails while Redis is down at start; keep trying. Once subscribed, StackExchange.Redis re-establishes
     // the subscription after a reconnect by itself.
-    private async Task RetrySubscribeAsync()
+    private async Task RetrySubscribeAsync(CancellationToken cancellationToken)
     {
-        while (!_stopped)
+        while (true)
         {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            if (!_stopped && await TrySubscribeAsync())
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            if (await TrySubscribeAsync(cancellationToken))
             {
                 return;
             }
         }
     }
 
-    private async Task<bool> TrySubscribeAsync()
+    private async Task<bool> TrySubscribeAsync(CancellationToken cancellationToken)
     {
         try
         {
             // A queue, not a callback: callbacks run concurrently and would reorder announcements.
-            var queue = await redis.GetSubscriber().SubscribeAsync(Pattern);
+            var queue = await redis.GetSubscriber().SubscribeAsync(Pattern).WaitAsync(cancellationToken);
             queue.OnMessage(message => Deliver(message.Channel, message.Message));
             _queue = queue;
             return true;
@@ -179,6 +191,9 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, ILogger<Liv
 
         // Site ids cannot contain ':' (see the sites table), so the first one separates site from article.
         var message = new LiveMessage(text[..newline], topic[..colon], topic[(colon + 1)..], liveEvent);
+        // The invalidation announced just before this event travels on another queue and may not have been handled yet:
+        // drop the article's local pages first, so a page that re-reads the thread on this event gets the new state.
+        localPages.Invalidate(message.SiteId, message.ArticleId);
         foreach (var listener in set.Keys)
         {
             listener.Writer.TryWrite(message);

@@ -5,14 +5,16 @@ namespace Comments.Reader.Threads;
 /// <summary>
 /// Hears every instance's thread invalidations on a Redis channel and drops the article from this instance's
 /// <see cref="LocalThreadPages"/>. The local cache only works while this holds: it is switched off when the Redis
-/// connection fails (announcements may be missed) and on again, emptied, when it is restored.
+/// subscription connection fails (announcements may be missed) and on again, emptied, when that connection is restored.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The stop token's source has no timer, so nothing to release; the host may dispose while StopAsync still runs.")]
 public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, LocalThreadPages local, ILogger<ThreadInvalidations> logger)
     : IHostedService
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("comments:v1:invalidate");
 
-    private volatile bool _stopped;
+    private readonly CancellationTokenSource _stopping = new();
     private ChannelMessageQueue? _queue;
     private Task _subscribing = Task.CompletedTask;
 
@@ -23,9 +25,9 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
     {
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
-        if (!await TrySubscribeAsync())
+        if (!await TrySubscribeAsync(cancellationToken))
         {
-            _subscribing = RetrySubscribeAsync();
+            _subscribing = RetrySubscribeAsync(_stopping.Token);
         }
     }
 
@@ -34,8 +36,16 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
         redis.ConnectionFailed -= OnConnectionFailed;
         redis.ConnectionRestored -= OnConnectionRestored;
         local.SetListening(false);
-        _stopped = true;
-        await _subscribing;
+        await _stopping.CancelAsync();
+        try
+        {
+            await _subscribing.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while still trying to subscribe (Redis away): nothing to wait for.
+        }
+
         if (_queue is { } queue)
         {
             try
@@ -49,38 +59,43 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
         }
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    // Only the subscription connection carries invalidations: the interactive one failing or coming back (possibly before
+    // the subscription connection) says nothing about whether they are heard.
+    internal void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        local.SetListening(false);
-        LogLocalCacheOff(logger, e.ConnectionType.ToString());
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            local.SetListening(false);
+            LogLocalCacheOff(logger, e.ConnectionType.ToString());
+        }
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    internal void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (_queue is not null)
+        if (e.ConnectionType == ConnectionType.Subscription && _queue is not null)
         {
             local.SetListening(true);
         }
     }
 
-    private async Task RetrySubscribeAsync()
+    private async Task RetrySubscribeAsync(CancellationToken cancellationToken)
     {
-        while (!_stopped)
+        while (true)
         {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            if (!_stopped && await TrySubscribeAsync())
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            if (await TrySubscribeAsync(cancellationToken))
             {
                 return;
             }
         }
     }
 
-    private async Task<bool> TrySubscribeAsync()
+    private async Task<bool> TrySubscribeAsync(CancellationToken cancellationToken)
     {
         try
         {
             // A queue, not a callback: handled in the order published, on the connection that also carries live events.
-            var queue = await redis.GetSubscriber().SubscribeAsync(Channel);
+            var queue = await redis.GetSubscriber().SubscribeAsync(Channel).WaitAsync(cancellationToken);
             queue.OnMessage(message => Invalidate(message.Message));
             _queue = queue;
             local.SetListening(true);

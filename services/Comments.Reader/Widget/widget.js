@@ -272,14 +272,25 @@ textarea { min-height: 6rem; resize: vertical; }
 
   const decided = new Map();
 
+  let lastId = '', backoff = 1000;
   function connect() {
     if (!window.EventSource) return;
-    const source = new EventSource(`${reader}/api/v1/sites/${encodeURIComponent(site)}/articles/${encodeURIComponent(article)}/events`);
+    // A new EventSource sends no Last-Event-ID header: resume through the query instead.
+    const source = new EventSource(`${reader}/api/v1/sites/${encodeURIComponent(site)}/articles/${encodeURIComponent(article)}/events`
+      + (lastId ? `?lastEventId=${encodeURIComponent(lastId)}` : ''));
     // Exposed on the host element so pages (and tests) can tell live updates are flowing.
-    source.addEventListener('open', () => host.setAttribute('data-live', 'connected'));
-    source.addEventListener('error', () => host.setAttribute('data-live', 'reconnecting'));
-    source.addEventListener('approved', (e) => { try { insertLive(JSON.parse(e.data).comment); } catch { /* malformed event */ } });
-    source.addEventListener('status', (e) => {
+    source.addEventListener('open', () => { backoff = 1000; host.setAttribute('data-live', 'connected'); });
+    source.addEventListener('error', () => {
+      host.setAttribute('data-live', 'reconnecting');
+      // The browser gives up for good on an answer that is not a stream (a proxy's 502/503 while a Reader restarts).
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(connect, backoff);
+        backoff = Math.min(backoff * 2, 30000);
+      }
+    });
+    const on = (type, handle) => source.addEventListener(type, (e) => { lastId = e.lastEventId || lastId; handle(e); });
+    on('approved', (e) => { try { insertLive(JSON.parse(e.data).comment); } catch { /* malformed event */ } });
+    on('status', (e) => {
       try {
         const ev = JSON.parse(e.data);
         // The decision can arrive before the author's own POST has answered: remember it for that moment.

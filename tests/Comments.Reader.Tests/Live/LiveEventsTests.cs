@@ -1,5 +1,6 @@
 using System.Net;
 using Comments.Reader.Live;
+using Comments.Reader.Threads;
 using Comments.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,11 +28,11 @@ public sealed class LiveEventsTests : IAsyncLifetime
     }
 
     private static LiveEvent Approved(string text) =>
-        new("approved", Guid.CreateVersion7(), "approved", new Comments.Reader.Threads.ThreadComment(Guid.CreateVersion7(), null, "A", DateTimeOffset.UtcNow, $"<p>{text}</p>", []));
+        new("approved", Guid.CreateVersion7(), "approved", new ThreadComment(Guid.CreateVersion7(), null, "A", DateTimeOffset.UtcNow, $"<p>{text}</p>", []));
 
-    private async Task<StreamReader> OpenAsync(HttpClient client, string? lastEventId = null)
+    private async Task<StreamReader> OpenAsync(HttpClient client, string? lastEventId = null, string query = "")
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/sites/{_site}/articles/story/events");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/sites/{_site}/articles/story/events{query}");
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);
@@ -96,6 +97,40 @@ public sealed class LiveEventsTests : IAsyncLifetime
             Assert.Contains("two", (await NextEventAsync(resumed)).Data, StringComparison.Ordinal);
             Assert.Contains("three", (await NextEventAsync(resumed)).Data, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task ReplaysWhatWasMissedAfterALastEventIdGivenInTheQuery()
+    {
+        var live = _publishing.Services.GetRequiredService<LiveEvents>();
+        using var client = _listening.CreateClient();
+        using var first = await OpenAsync(client);
+        await WaitForListenerAsync();
+        await live.PublishAsync(_site, "story", Approved("one"));
+        var seen = await NextEventAsync(first);
+        await live.PublishAsync(_site, "story", Approved("two"));
+
+        // A new EventSource (the widget's after its old one was closed) cannot send the Last-Event-ID header.
+        using var resumed = await OpenAsync(client, query: $"?lastEventId={Uri.EscapeDataString(seen.Id)}");
+
+        Assert.Contains("two", (await NextEventAsync(resumed)).Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DropsTheArticlesLocalPagesBeforeDeliveringItsEvent()
+    {
+        var pages = _listening.Services.GetRequiredService<LocalThreadPages>();
+        using var client = _listening.CreateClient();
+        using var stream = await OpenAsync(client);
+        await WaitForListenerAsync();
+        var before = pages.Begin(_site, "story");
+
+        // The live event alone, as if this instance had not yet handled the invalidation announced before it.
+        await _publishing.Services.GetRequiredService<LiveEvents>().PublishAsync(_site, "story", Approved("new"));
+        await NextEventAsync(stream);
+
+        // A page stored under the old stamp is never served (see LocalThreadPagesTests).
+        Assert.NotEqual(before.Value, pages.Begin(_site, "story").Value);
     }
 
     [Fact]
