@@ -11,9 +11,9 @@ namespace Comments.Reader.Tests.Threads;
 /// <summary>Stopping a Reader whose Redis is unreachable, so the subscriptions are still being retried.</summary>
 public sealed class StopWhileRedisIsDownTests : IAsyncLifetime
 {
-    // Below the 1 s retry pause plus a subscribe attempt (seconds with this configuration) that a stop used to wait for, and far
-    // above any scheduling delay: a
-    // bound that tells "stop cancels the retry loop" from "stop waits for the attempt", not a speed goal.
+    // Below the 1 s retry pause plus a subscribe attempt (seconds with this configuration) that a stop used to wait for,
+    // and far above any scheduling delay: a bound that tells "stop cancels the retry loop" from "stop waits for the
+    // attempt", not a speed goal.
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(3);
     private readonly LocalThreadPages _local = new(Options.Create(new ThreadCacheOptions()));
     private ConnectionMultiplexer _redis = null!;
