@@ -3,8 +3,8 @@
 #
 #   deploy/test.sh [extra dotnet test args...]     e.g. deploy/test.sh --filter Category=Api
 #
-# 1. Starts PostgreSQL 15 (127.0.0.1:55432, fsync off), Redis 7 (56379, no
-#    persistence) and RabbitMQ (55672, dist port 55673, node
+# 1. Starts PostgreSQL 15 (127.0.0.1:25432, fsync off), Redis 7 (26379, no
+#    persistence) and RabbitMQ (25682, dist port 25683, node
 #    comments-test@localhost) in a temp dir under ${TMPDIR:-/tmp}, installing
 #    the Debian packages first if they are missing. These ports differ from
 #    deploy/up.sh's, so both can run at once. Only if the packages cannot be

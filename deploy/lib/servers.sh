@@ -17,8 +17,11 @@
 # Stop functions only ever signal the pid recorded in the server's own dir.
 #
 # Profiles (srv_profile):          PostgreSQL  Redis   AMQP    Erlang dist  node
-#     test  (deploy/test.sh)        55432       56379   55672   55673        comments-test@localhost
+#     test  (deploy/test.sh)        25432       26379   25682   25683        comments-test@localhost
 #     run   (deploy/up.sh)          5432        6379    5672    25672        comments@localhost
+# (deploy/bench.sh uses the test profile on 27432/27379/27682/27683.) Every fixed port is below Linux's ephemeral
+# range (32768-60999): a port in that range can be held by any outgoing connection's local end at the moment a
+# server tries to bind it (a CI run once failed so: PostgreSQL "could not bind ... Address already in use").
 #
 # Public functions (all log to stderr):
 #     srv_install_missing [postgres] [redis] [rabbitmq] [curl]   (default: the 3 servers)
@@ -553,10 +556,10 @@ srv_rabbit_stop() {
 srv_profile() {
   case $1 in
     test)
-      SRV_PG_PORT=${COMMENTS_TEST_PG_PORT:-55432}
-      SRV_REDIS_PORT=${COMMENTS_TEST_REDIS_PORT:-56379}
-      SRV_RABBIT_PORT=${COMMENTS_TEST_RABBIT_PORT:-55672}
-      SRV_RABBIT_DIST_PORT=${COMMENTS_TEST_RABBIT_DIST_PORT:-55673}
+      SRV_PG_PORT=${COMMENTS_TEST_PG_PORT:-25432}
+      SRV_REDIS_PORT=${COMMENTS_TEST_REDIS_PORT:-26379}
+      SRV_RABBIT_PORT=${COMMENTS_TEST_RABBIT_PORT:-25682}
+      SRV_RABBIT_DIST_PORT=${COMMENTS_TEST_RABBIT_DIST_PORT:-25683}
       SRV_RABBIT_NODE=${COMMENTS_TEST_RABBIT_NODE:-comments-test@localhost}
       SRV_PG_FSYNC=off
       SRV_REDIS_MODE=ephemeral ;;
