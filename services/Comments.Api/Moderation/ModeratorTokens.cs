@@ -36,13 +36,9 @@ public static class ModeratorTokens
         var distinctSites = sites.Distinct(StringComparer.Ordinal).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var check = new NpgsqlCommand("SELECT count(*) FROM sites WHERE id = ANY(@sites)", connection, transaction))
+        if (!await AllSitesExistAsync(connection, transaction, distinctSites, cancellationToken))
         {
-            check.Parameters.AddWithValue("sites", distinctSites);
-            if ((long)(await check.ExecuteScalarAsync(cancellationToken))! != distinctSites.Length)
-            {
-                return EnsureResult.UnknownSite;
-            }
+            return EnsureResult.UnknownSite;
         }
 
         Guid id;
@@ -66,19 +62,7 @@ public static class ModeratorTokens
             }
         }
 
-        await using (var upsert = new NpgsqlCommand(
-            """
-            INSERT INTO moderators (id, name, token_hash, created_at) VALUES (@id, @name, @hash, @now) ON CONFLICT (id) DO NOTHING;
-            INSERT INTO moderator_sites (moderator_id, site_id) SELECT @id, unnest(@sites) ON CONFLICT DO NOTHING;
-            """, connection, transaction))
-        {
-            upsert.Parameters.AddWithValue("id", id);
-            upsert.Parameters.AddWithValue("name", name);
-            upsert.Parameters.AddWithValue("hash", Hash(token));
-            upsert.Parameters.AddWithValue("now", now);
-            upsert.Parameters.AddWithValue("sites", distinctSites);
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await InsertAsync(connection, transaction, id, name, token, distinctSites, now, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return result;
@@ -93,33 +77,43 @@ public static class ModeratorTokens
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        await using (var check = new NpgsqlCommand("SELECT count(*) FROM sites WHERE id = ANY(@sites)", connection, transaction))
+        if (!await AllSitesExistAsync(connection, transaction, distinctSites, cancellationToken))
         {
-            check.Parameters.AddWithValue("sites", distinctSites);
-            if ((long)(await check.ExecuteScalarAsync(cancellationToken))! != distinctSites.Length)
-            {
-                return null;
-            }
+            return null;
         }
 
         var id = Guid.CreateVersion7(now);
         var token = NewToken();
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO moderators (id, name, token_hash, created_at) VALUES (@id, @name, @hash, @now);
-            INSERT INTO moderator_sites (moderator_id, site_id) SELECT @id, unnest(@sites);
-            """, connection, transaction))
-        {
-            insert.Parameters.AddWithValue("id", id);
-            insert.Parameters.AddWithValue("name", name);
-            insert.Parameters.AddWithValue("hash", Hash(token));
-            insert.Parameters.AddWithValue("now", now);
-            insert.Parameters.AddWithValue("sites", distinctSites);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await InsertAsync(connection, transaction, id, name, token, distinctSites, now, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return new CreatedModerator(id, name, distinctSites, token);
+    }
+
+    private static async Task<bool> AllSitesExistAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] sites, CancellationToken cancellationToken)
+    {
+        await using var check = new NpgsqlCommand("SELECT count(*) FROM sites WHERE id = ANY(@sites)", connection, transaction);
+        check.Parameters.AddWithValue("sites", sites);
+        return (long)(await check.ExecuteScalarAsync(cancellationToken))! == sites.Length;
+    }
+
+    /// <summary>The moderator (unless it exists) and its sites (those it lacks).</summary>
+    private static async Task InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string name, string token, string[] sites,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO moderators (id, name, token_hash, created_at) VALUES (@id, @name, @hash, @now) ON CONFLICT (id) DO NOTHING;
+            INSERT INTO moderator_sites (moderator_id, site_id) SELECT @id, unnest(@sites) ON CONFLICT DO NOTHING;
+            """, connection, transaction);
+        insert.Parameters.AddWithValue("id", id);
+        insert.Parameters.AddWithValue("name", name);
+        insert.Parameters.AddWithValue("hash", Hash(token));
+        insert.Parameters.AddWithValue("now", now);
+        insert.Parameters.AddWithValue("sites", sites);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static string Base64UrlEncode(byte[] bytes) =>

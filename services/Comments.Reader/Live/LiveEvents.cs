@@ -16,10 +16,7 @@ namespace Comments.Reader.Live;
 /// would be lost. Appending and announcing happen in one script (Redis runs it atomically, so announcements leave in id
 /// order) and every instance handles announcements one at a time from an ordered queue.
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The stop token's source has no timer, so nothing to release; the host may dispose while StopAsync still runs.")]
-public sealed partial class LiveEvents(IConnectionMultiplexer redis, LocalThreadPages localPages, ILogger<LiveEvents> logger)
-    : IHostedService
+public sealed class LiveEvents : IHostedService
 {
     private const string ChannelPrefix = "comments:v1:live:";
     private static readonly TimeSpan StreamTtl = TimeSpan.FromHours(6);
@@ -35,9 +32,15 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, LocalThread
         """;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<LiveMessage>, byte>> _listeners = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
-    private ChannelMessageQueue? _queue;
-    private Task _subscribing = Task.CompletedTask;
+    private readonly IConnectionMultiplexer redis;
+    private readonly LocalThreadPages localPages;
+    private readonly OrderedSubscription _subscription;
+
+    public LiveEvents(IConnectionMultiplexer redis, LocalThreadPages localPages, ILogger<LiveEvents> logger)
+    {
+        (this.redis, this.localPages) = (redis, localPages);
+        _subscription = new OrderedSubscription(redis, Pattern, message => Deliver(message.Channel, message.Message), () => { }, logger);
+    }
 
     public static string StreamKey(string siteId, string articleId) => $"comments:v1:events:{siteId}:{articleId}";
 
@@ -88,84 +91,11 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, LocalThread
     public int ListenerCount => _listeners.Values.Sum(set => set.Count);
 
     /// <summary>True once this instance receives announcements.</summary>
-    public bool IsSubscribed => _queue is not null;
+    public bool IsSubscribed => _subscription.IsSubscribed;
 
-    async Task IHostedService.StartAsync(CancellationToken cancellationToken)
-    {
-        if (!await TrySubscribeAsync(cancellationToken))
-        {
-            _subscribing = RetrySubscribeAsync(_stopping.Token);
-        }
-    }
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) => _subscription.StartAsync(cancellationToken);
 
-    async Task IHostedService.StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        try
-        {
-            await _subscribing.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped while still trying to subscribe (Redis away): nothing to wait for.
-        }
-
-        if (_queue is { } queue)
-        {
-            try
-            {
-                await queue.UnsubscribeAsync();
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-            {
-                // Shutting down while Redis is away: nothing left to unsubscribe from.
-            }
-        }
-    }
-
-    // Subscribing fails while Redis is down at start; keep trying. Once subscribed, StackExchange.Redis re-establishes
-    // the subscription after a reconnect by itself.
-    private async Task RetrySubscribeAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            if (await TrySubscribeAsync(cancellationToken))
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task<bool> TrySubscribeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            // A queue, not a callback: callbacks run concurrently and would reorder announcements.
-            var queue = await redis.GetSubscriber().SubscribeAsync(Pattern).WaitAsync(cancellationToken);
-            queue.OnMessage(message => Deliver(message.Channel, message.Message));
-            _queue = queue;
-            return true;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogSubscribeFailed(logger, ex.GetType().Name);
-            await UnsubscribeQuietlyAsync();
-            return false;
-        }
-    }
-
-    private async Task UnsubscribeQuietlyAsync()
-    {
-        try
-        {
-            await redis.GetSubscriber().UnsubscribeAsync(Pattern);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Only the local registration mattered; the server never had it.
-        }
-    }
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => _subscription.StopAsync(cancellationToken);
 
     private void Deliver(RedisChannel redisChannel, RedisValue value)
     {
@@ -206,9 +136,6 @@ public sealed partial class LiveEvents(IConnectionMultiplexer redis, LocalThread
 
         public void Dispose() => unsubscribe();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to live events ({ExceptionType}); retrying")]
-    private static partial void LogSubscribeFailed(ILogger logger, string exceptionType);
 }
 
 public static class LiveEventsExtensions

@@ -7,16 +7,21 @@ namespace Comments.Reader.Threads;
 /// <see cref="LocalThreadPages"/>. The local cache only works while this holds: it is switched off when the Redis
 /// subscription connection fails (announcements may be missed) and on again, emptied, when that connection is restored.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The stop token's source has no timer, so nothing to release; the host may dispose while StopAsync still runs.")]
-public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, LocalThreadPages local, ILogger<ThreadInvalidations> logger)
-    : IHostedService
+public sealed partial class ThreadInvalidations : IHostedService
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("comments:v1:invalidate");
 
-    private readonly CancellationTokenSource _stopping = new();
-    private ChannelMessageQueue? _queue;
-    private Task _subscribing = Task.CompletedTask;
+    private readonly IConnectionMultiplexer redis;
+    private readonly LocalThreadPages local;
+    private readonly ILogger<ThreadInvalidations> logger;
+    private readonly OrderedSubscription _subscription;
+
+    public ThreadInvalidations(IConnectionMultiplexer redis, LocalThreadPages local, ILogger<ThreadInvalidations> logger)
+    {
+        (this.redis, this.local, this.logger) = (redis, local, logger);
+        // Handled in the order published, on the connection that also carries live events.
+        _subscription = new OrderedSubscription(redis, Channel, message => Invalidate(message.Message), () => local.SetListening(true), logger);
+    }
 
     /// <summary>The message announcing that an article's pages changed.</summary>
     public static string Message(string siteId, string articleId) => $"{siteId}:{articleId}";
@@ -25,10 +30,7 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
     {
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
-        if (!await TrySubscribeAsync(cancellationToken))
-        {
-            _subscribing = RetrySubscribeAsync(_stopping.Token);
-        }
+        await _subscription.StartAsync(cancellationToken);
     }
 
     async Task IHostedService.StopAsync(CancellationToken cancellationToken)
@@ -36,27 +38,7 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
         redis.ConnectionFailed -= OnConnectionFailed;
         redis.ConnectionRestored -= OnConnectionRestored;
         local.SetListening(false);
-        await _stopping.CancelAsync();
-        try
-        {
-            await _subscribing.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped while still trying to subscribe (Redis away): nothing to wait for.
-        }
-
-        if (_queue is { } queue)
-        {
-            try
-            {
-                await queue.UnsubscribeAsync();
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-            {
-                // Shutting down while Redis is away: nothing left to unsubscribe from.
-            }
-        }
+        await _subscription.StopAsync(cancellationToken);
     }
 
     // Only the subscription connection carries invalidations: the interactive one failing or coming back (possibly before
@@ -72,48 +54,9 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
 
     internal void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription && _queue is not null)
+        if (e.ConnectionType == ConnectionType.Subscription && _subscription.IsSubscribed)
         {
             local.SetListening(true);
-        }
-    }
-
-    private async Task RetrySubscribeAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            if (await TrySubscribeAsync(cancellationToken))
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task<bool> TrySubscribeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            // A queue, not a callback: handled in the order published, on the connection that also carries live events.
-            var queue = await redis.GetSubscriber().SubscribeAsync(Channel).WaitAsync(cancellationToken);
-            queue.OnMessage(message => Invalidate(message.Message));
-            _queue = queue;
-            local.SetListening(true);
-            return true;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogSubscribeFailed(logger, ex.GetType().Name);
-            try
-            {
-                await redis.GetSubscriber().UnsubscribeAsync(Channel);
-            }
-            catch (Exception inner) when (inner is RedisException or TimeoutException)
-            {
-                // Only the local registration mattered; the server never had it.
-            }
-
-            return false;
         }
     }
 
@@ -134,7 +77,4 @@ public sealed partial class ThreadInvalidations(IConnectionMultiplexer redis, Lo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis connection failed ({ConnectionType}); local thread cache off until it is restored")]
     private static partial void LogLocalCacheOff(ILogger logger, string connectionType);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to thread invalidations ({ExceptionType}); local thread cache off, retrying")]
-    private static partial void LogSubscribeFailed(ILogger logger, string exceptionType);
 }
