@@ -465,7 +465,7 @@ _srv_rabbit_env() {
       RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
       RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
       RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
-      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none" \
       RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
       ERL_EPMD_ADDRESS=127.0.0.1 \
       ERL_CRASH_DUMP="$dir/log/erl_crash.dump" \

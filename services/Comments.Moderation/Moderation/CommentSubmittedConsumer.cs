@@ -6,12 +6,14 @@ using Comments.ServiceDefaults.Outbox;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Comments.Moderation.Moderation;
 
 /// <summary>
-/// Scores a submitted comment, stores the decision with a state-guarded update and announces it through the outbox.
-/// A redelivered message finds the comment no longer pending and changes nothing.
+/// Scores submitted comments in batches (whatever arrived together, up to <c>Messaging:BatchSize</c>): one
+/// query loads every comment's state, site policy and ban, one statement stores every decision with a state-guarded update
+/// and announces each through the outbox. A redelivered message finds its comment no longer pending and changes nothing.
 /// </summary>
 public sealed partial class CommentSubmittedConsumer(
     NpgsqlDataSource dataSource,
@@ -19,21 +21,79 @@ public sealed partial class CommentSubmittedConsumer(
     IOptions<ModerationOptions> options,
     OutboxSignal outboxSignal,
     TimeProvider time,
-    ILogger<CommentSubmittedConsumer> logger) : IConsumer<CommentSubmitted>
+    ILogger<CommentSubmittedConsumer> logger) : IConsumer<Batch<CommentSubmitted>>
 {
-    public async Task Consume(ConsumeContext<CommentSubmitted> context)
-    {
-        var message = context.Message;
-        var ct = context.CancellationToken;
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+    private sealed record Stored(string Status, string Policy, bool Banned, DateTimeOffset? BannedUntil);
 
-        string? status = null, policyJson = null;
-        var banned = false;
-        DateTimeOffset? bannedUntil = null;
+    private sealed record Decided(CommentSubmitted Message, string Status, Decision Decision);
+
+    public async Task Consume(ConsumeContext<Batch<CommentSubmitted>> context)
+    {
+        // A redelivery can put the same comment in a batch twice; it is decided once.
+        var messages = context.Message.Select(m => m.Message).DistinctBy(m => m.CommentId).ToList();
+        var ct = context.CancellationToken;
         var now = time.GetUtcNow();
-        await using (var load = new NpgsqlCommand(
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var stored = await LoadAsync(connection, messages, now, ct);
+
+        var decided = new List<Decided>(messages.Count);
+        var policies = new Dictionary<string, SitePolicy>(StringComparer.Ordinal); // a batch is mostly one or two sites
+        Exception? failure = null;
+        foreach (var message in messages)
+        {
+            if (!stored.TryGetValue(message.CommentId, out var row))
+            {
+                LogUnknownComment(logger, message.CommentId);
+                continue;
+            }
+
+            if (row.Status != "pending")
+            {
+                LogAlreadyDecided(logger, message.CommentId, row.Status);
+                continue;
+            }
+
+            try
+            {
+                if (!policies.TryGetValue(row.Policy, out var policy))
+                {
+                    policies[row.Policy] = policy = options.Value.Resolve(row.Policy);
+                }
+
+                var decision = moderator.Decide(message.Body, policy);
+                if (row.Banned)
+                {
+                    decision = BannedAuthor(decision, row.BannedUntil);
+                }
+
+                decided.Add(new Decided(message, StatusOf(decision.Verdict), decision));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One comment that cannot be decided (a broken site policy, say) does not hold back the others: theirs are
+                // stored below, and the batch then fails, so this one is retried and finally parked in the error queue.
+                failure ??= ex;
+                LogDecisionFailed(logger, ex, message.CommentId);
+            }
+        }
+
+        if (decided.Count > 0)
+        {
+            await StoreAsync(connection, decided, now, ct);
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("A comment in the batch could not be decided; the batch is retried.", failure);
+        }
+    }
+
+    private static async Task<Dictionary<Guid, Stored>> LoadAsync(
+        NpgsqlConnection connection, List<CommentSubmitted> messages, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var load = new NpgsqlCommand(
             """
-            SELECT c.status, s.policy::text, b.id IS NOT NULL, b.expires_at
+            SELECT c.id, c.status, s.policy::text, b.id IS NOT NULL, b.expires_at
             FROM comments c JOIN sites s ON s.id = c.site_id
             LEFT JOIN LATERAL (
                 SELECT id, expires_at FROM bans
@@ -41,71 +101,80 @@ public sealed partial class CommentSubmittedConsumer(
                 WHERE site_id = c.site_id AND author_key = c.author_key
                   AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)
                 ORDER BY expires_at DESC NULLS FIRST LIMIT 1) b ON true
-            WHERE c.id = @id
-            """, connection))
+            WHERE c.id = ANY(@ids)
+            """, connection);
+        load.Parameters.AddWithValue("ids", messages.Select(m => m.CommentId).ToArray());
+        load.Parameters.AddWithValue("now", now);
+        var stored = new Dictionary<Guid, Stored>(messages.Count);
+        await using var reader = await load.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            load.Parameters.AddWithValue("id", message.CommentId);
-            load.Parameters.AddWithValue("now", now);
-            await using var reader = await load.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                status = reader.GetString(0);
-                policyJson = reader.GetString(1);
-                banned = reader.GetBoolean(2);
-                bannedUntil = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
-            }
+            stored[reader.GetGuid(0)] = new Stored(reader.GetString(1), reader.GetString(2), reader.GetBoolean(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
         }
 
-        if (status is null)
-        {
-            LogUnknownComment(logger, message.CommentId);
-            return;
-        }
+        return stored;
+    }
 
-        if (status != "pending")
-        {
-            LogAlreadyDecided(logger, message.CommentId, status);
-            return;
-        }
-
-        var decision = moderator.Decide(message.Body, options.Value.Resolve(policyJson));
-        if (banned)
-        {
-            decision = BannedAuthor(decision, bannedUntil);
-        }
-
-        var decidedStatus = StatusOf(decision.Verdict);
-        var moderated = new CommentModerated(message.CommentId, message.SiteId, message.ArticleId, decidedStatus, decision.Reasons, now);
-        var outbox = OutboxWriter.Row(moderated, now);
-
-        // One statement, so one round trip and atomic by itself: the state-guarded update and, only if it changed the
-        // row, the outbox message announcing it.
-        await using (var decide = new NpgsqlCommand(
-            $"""
-            WITH decided AS (
-                UPDATE comments SET status = @status, scores = @scores::jsonb, reasons = @reasons::jsonb,
+    /// <summary>
+    /// One statement, so one round trip and atomic by itself: the state-guarded updates and, for each row they changed, the
+    /// outbox message announcing it.
+    /// </summary>
+    private async Task StoreAsync(NpgsqlConnection connection, List<Decided> decided, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = decided.Select(d => OutboxWriter.Row(
+            new CommentModerated(d.Message.CommentId, d.Message.SiteId, d.Message.ArticleId, d.Status, d.Decision.Reasons, now), now)).ToArray();
+        await using var decide = new NpgsqlCommand(
+            """
+            WITH input AS (
+                SELECT * FROM unnest(@ids, @statuses, @scores::jsonb[], @reasons::jsonb[], @message_ids, @payloads::jsonb[])
+                    AS i(id, status, scores, reasons, message_id, payload)),
+            decided AS (
+                UPDATE comments c SET status = i.status, scores = i.scores, reasons = i.reasons,
                     model_version = @model, decided_at = @now
-                WHERE id = @id AND status = 'pending'
-                RETURNING id)
-            {OutboxWriter.InsertSql} FROM decided
-            """, connection))
+                FROM input i
+                WHERE c.id = i.id AND c.status = 'pending'
+                RETURNING c.id)
+            INSERT INTO outbox (message_id, message_type, payload, created_at)
+            SELECT i.message_id, @type, i.payload, @now FROM input i JOIN decided d ON d.id = i.id
+            ORDER BY i.message_id
+            RETURNING (payload->>'commentId')::uuid
+            """, connection);
+        decide.Parameters.AddWithValue("ids", decided.Select(d => d.Message.CommentId).ToArray());
+        decide.Parameters.AddWithValue("statuses", decided.Select(d => d.Status).ToArray());
+        decide.Parameters.AddWithValue("scores", NpgsqlDbType.Array | NpgsqlDbType.Text, decided.Select(d => JsonSerializer.Serialize(d.Decision.Scores)).ToArray());
+        decide.Parameters.AddWithValue("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, decided.Select(d => JsonSerializer.Serialize(d.Decision.Reasons)).ToArray());
+        decide.Parameters.AddWithValue("message_ids", rows.Select(r => r.MessageId).ToArray());
+        decide.Parameters.AddWithValue("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(r => r.Payload).ToArray());
+        decide.Parameters.AddWithValue("type", rows[0].MessageType);
+        decide.Parameters.AddWithValue("model", moderator.ModelVersion);
+        decide.Parameters.AddWithValue("now", now);
+
+        var written = new HashSet<Guid>();
+        await using (var reader = await decide.ExecuteReaderAsync(ct))
         {
-            decide.Parameters.AddWithValue("id", message.CommentId);
-            decide.Parameters.AddWithValue("status", decidedStatus);
-            decide.Parameters.AddWithValue("scores", JsonSerializer.Serialize(decision.Scores));
-            decide.Parameters.AddWithValue("reasons", JsonSerializer.Serialize(decision.Reasons));
-            decide.Parameters.AddWithValue("model", moderator.ModelVersion);
-            decide.Parameters.AddWithValue("now", now);
-            outbox.AddParameters(decide);
-            if (await decide.ExecuteNonQueryAsync(ct) == 0)
+            while (await reader.ReadAsync(ct))
             {
-                LogAlreadyDecided(logger, message.CommentId, "concurrently decided");
-                return;
+                written.Add(reader.GetGuid(0));
             }
         }
 
-        outboxSignal.Notify();
-        LogDecided(logger, message.CommentId, message.SiteId, decidedStatus, moderator.ModelVersion, decision.Reasons.Count);
+        if (written.Count > 0)
+        {
+            outboxSignal.Notify();
+        }
+
+        foreach (var d in decided)
+        {
+            if (written.Contains(d.Message.CommentId))
+            {
+                LogDecided(logger, d.Message.CommentId, d.Message.SiteId, d.Status, moderator.ModelVersion, d.Decision.Reasons.Count);
+            }
+            else
+            {
+                LogAlreadyDecided(logger, d.Message.CommentId, "concurrently decided");
+            }
+        }
     }
 
     /// <summary>A banned author's comment is rejected whatever it says; the scores and findings stay for the moderators.</summary>
@@ -134,6 +203,9 @@ public sealed partial class CommentSubmittedConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Comment {CommentId} is not in the database; message ignored")]
     private static partial void LogUnknownComment(ILogger logger, Guid commentId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Comment {CommentId} could not be decided")]
+    private static partial void LogDecisionFailed(ILogger logger, Exception exception, Guid commentId);
 }
 
 public sealed class CommentSubmittedConsumerDefinition : ConsumerDefinition<CommentSubmittedConsumer>
@@ -143,8 +215,9 @@ public sealed class CommentSubmittedConsumerDefinition : ConsumerDefinition<Comm
         IConsumerConfigurator<CommentSubmittedConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
-        // Transient database trouble is retried in place; after that the message goes to the error queue, not lost.
-        var intervals = context.GetRequiredService<IOptions<MessagingOptions>>().Value.RetryIntervals();
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(intervals));
+        // Transient database trouble is retried in place; after that the messages go to the error queue, not lost.
+        var messaging = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(messaging.RetryIntervals()));
+        consumerConfigurator.Options<BatchOptions>(messaging.ConfigureBatch);
     }
 }

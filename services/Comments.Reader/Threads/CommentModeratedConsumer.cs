@@ -8,31 +8,36 @@ using Npgsql;
 namespace Comments.Reader.Threads;
 
 /// <summary>
-/// A decision changes what the article's thread shows: drop its cached pages first, then tell open pages, so a page that
-/// reacts by reading the thread already sees the new state.
+/// Decisions change what their articles' threads show: drop each article's cached pages first (once per article, however
+/// many decisions the batch holds), then tell open pages, so a page that reacts by reading the thread already sees the
+/// new state.
 /// </summary>
-public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource) : IConsumer<CommentModerated>
+public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource)
+    : IConsumer<Batch<CommentModerated>>
 {
-    public async Task Consume(ConsumeContext<CommentModerated> context)
+    public async Task Consume(ConsumeContext<Batch<CommentModerated>> context)
     {
-        var message = context.Message;
-        // Redis and PostgreSQL side by side: both must be done before the announcement, neither needs the other.
-        var invalidation = cache.InvalidateAsync(message.SiteId, message.ArticleId);
-        var approved = message.Status == "approved"
-            ? ThreadQueries.LoadApprovedAsync(dataSource, message.CommentId, context.CancellationToken)
-            : Task.FromResult<CommentRow?>(null);
-        await Task.WhenAll(invalidation, approved);
+        var messages = context.Message.Select(m => m.Message).ToList();
+        // Redis and PostgreSQL side by side: both must be done before the announcements, neither needs the other.
+        var invalidations = Task.WhenAll(messages
+            .Select(m => (m.SiteId, m.ArticleId)).Distinct()
+            .Select(article => cache.InvalidateAsync(article.SiteId, article.ArticleId)));
+        var approvedIds = messages.Where(m => m.Status == "approved").Select(m => m.CommentId).Distinct().ToArray();
+        var approved = approvedIds.Length > 0
+            ? ThreadQueries.LoadApprovedAsync(dataSource, approvedIds, context.CancellationToken)
+            : Task.FromResult(new Dictionary<Guid, CommentRow>());
+        await Task.WhenAll(invalidations, approved);
 
-        ThreadComment? comment = null;
-        if (await approved is { } row)
+        var rows = await approved;
+        // Issued in batch order on one multiplexer, so each article's events are recorded in the order they arrived.
+        await Task.WhenAll(messages.Select(message =>
         {
-            comment = new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []);
-        }
-
-        var liveEvent = comment is null
-            ? new LiveEvent("status", message.CommentId, message.Status, null)
-            : new LiveEvent("approved", message.CommentId, message.Status, comment);
-        await live.PublishAsync(message.SiteId, message.ArticleId, liveEvent);
+            var liveEvent = message.Status == "approved" && rows.TryGetValue(message.CommentId, out var row)
+                ? new LiveEvent("approved", message.CommentId, message.Status,
+                    new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []))
+                : new LiveEvent("status", message.CommentId, message.Status, null);
+            return live.PublishAsync(message.SiteId, message.ArticleId, liveEvent);
+        }));
     }
 }
 
@@ -44,7 +49,8 @@ public sealed class CommentModeratedConsumerDefinition : ConsumerDefinition<Comm
         IRegistrationContext context)
     {
         // By default spans a Redis outage of about two minutes; pages also expire on their own TTL.
-        var intervals = context.GetRequiredService<IOptions<MessagingOptions>>().Value.RetryIntervals();
-        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(intervals));
+        var messaging = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+        endpointConfigurator.UseMessageRetry(retry => retry.Intervals(messaging.RetryIntervals()));
+        consumerConfigurator.Options<BatchOptions>(messaging.ConfigureBatch);
     }
 }

@@ -75,12 +75,12 @@ public static class ThreadQueries
         return ThreadBuilder.Build(siteId, articleId, sort, limit, total, topLevel, replies);
     }
 
-    /// <returns>The comment when it is approved now, else null (it may have changed again since the event).</returns>
-    public static async Task<CommentRow?> LoadApprovedAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct)
+    /// <summary>Those of <paramref name="ids"/> that are approved now, by id (one may have changed again since its event).</summary>
+    public static async Task<Dictionary<Guid, CommentRow>> LoadApprovedAsync(NpgsqlDataSource dataSource, Guid[] ids, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM comments WHERE id = @id AND status = 'approved'");
-        command.Parameters.AddWithValue("id", id);
-        return (await ReadRowsAsync(command, ct)).SingleOrDefault();
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM comments WHERE id = ANY(@ids) AND status = 'approved'");
+        command.Parameters.AddWithValue("ids", ids);
+        return (await ReadRowsAsync(command, ct)).ToDictionary(row => row.Id);
     }
 
     /// <returns>The comment's moderation status, or null when the site has no such comment.</returns>

@@ -59,6 +59,21 @@ public sealed class MessagingOptions
     [Range(1, 200)]
     public int ConcurrentMessageLimit { get; set; } = 16;
 
+    /// <summary>Most messages a batch consumer (the worker's decisions, the Reader's invalidations) takes at once.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// Longest a first message waits for others to join its batch. Under load batches fill while the previous ones are
+    /// being handled; a lone message waits this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Batches one service instance handles at once.</summary>
+    [Range(1, 32)]
+    public int BatchConcurrency { get; set; } = 2;
+
     /// <summary>
     /// Pauses (milliseconds, comma-separated) between a consumer's retries of a failing message; after the last, the
     /// message goes to the endpoint's <c>_error</c> queue, from which <c>Comments.Api admin redrive</c> brings it back.
@@ -66,6 +81,13 @@ public sealed class MessagingOptions
     /// </summary>
     [RegularExpression(@"^\d{1,7}(,\d{1,7}){0,19}$")]
     public string RetryIntervalsMs { get; set; } = "100,1000,5000,15000,30000,60000";
+
+    /// <summary>Applies the batch settings to a batch consumer.</summary>
+    public void ConfigureBatch(BatchOptions batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.SetMessageLimit(BatchSize).SetTimeLimit(BatchWait).SetConcurrencyLimit(BatchConcurrency);
+    }
 
     public int[] RetryIntervals() =>
         RetryIntervalsMs.Split(',').Select(ms => int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)).ToArray();

@@ -1,5 +1,6 @@
 using Comments.Contracts;
 using Comments.Moderation.Moderation;
+using Comments.ServiceDefaults.Messaging;
 using Comments.ServiceDefaults.Outbox;
 using Comments.Tests.Fixtures;
 using MassTransit;
@@ -29,6 +30,8 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OutboxSignal>();
         builder.AddModeration();
+        // Messages published back to back share a batch; a failing batch is retried quickly and then faulted.
+        builder.Services.Configure<MessagingOptions>(o => (o.BatchWait, o.RetryIntervalsMs) = (TimeSpan.FromMilliseconds(50), "20,20"));
         builder.Services.AddMassTransitTestHarness(bus =>
             bus.AddConsumer<CommentSubmittedConsumer, CommentSubmittedConsumerDefinition>());
         _provider = builder.Services.BuildServiceProvider(validateScopes: true);
@@ -61,20 +64,27 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         return message;
     }
 
-    private async Task Deliver(CommentSubmitted message)
+    private Task Deliver(CommentSubmitted message) => DeliverTogether([message]);
+
+    /// <summary>Publishes the messages back to back (so they share a batch) and waits until each was consumed without error.</summary>
+    private async Task DeliverTogether(IReadOnlyList<CommentSubmitted> messages, bool expectFaults = false)
     {
-        var consumer = _harness.GetConsumerHarness<CommentSubmittedConsumer>();
-        var before = consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId).Count();
-        await _harness.Bus.Publish(message);
+        var ids = messages.Select(m => m.CommentId).ToHashSet();
+        int Consumed(bool faulted) => _harness.Consumed.Select<CommentSubmitted>(m => ids.Contains(m.Context.Message.CommentId))
+            .Count(m => (m.Exception is not null) == faulted);
+        var before = Consumed(faulted: false);
+        await Task.WhenAll(messages.Select(m => _harness.Bus.Publish(m)));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId).Count() == before)
+        while (expectFaults ? Consumed(faulted: true) == 0 : Consumed(faulted: false) < before + messages.Count)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the consumer did not receive the message");
+            Assert.True(DateTime.UtcNow < deadline, "the consumer did not receive the messages");
             await Task.Delay(20);
         }
 
-        Assert.DoesNotContain(consumer.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == message.CommentId),
-            m => m.Exception is not null);
+        if (!expectFaults)
+        {
+            Assert.Equal(0, Consumed(faulted: true));
+        }
     }
 
     private async Task<(string Status, string Reasons, string? Model, DateTime? DecidedAt)> Row(Guid id)
@@ -302,5 +312,67 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         await Deliver(message);
 
         Assert.Equal(0, await ModeratedEvents(message.CommentId));
+    }
+
+    [Fact]
+    public async Task DecidesCommentsDeliveredTogetherEachOnceWithItsOwnOutcome()
+    {
+        var clean = new List<CommentSubmitted>();
+        var banned = new List<CommentSubmitted>();
+        for (var i = 0; i < 15; i++)
+        {
+            clean.Add(await PendingComment($"Calm remark number {i} about the story."));
+            banned.Add(await PendingComment($"You moron, number {i}."));
+        }
+
+        // Twice over, as after a redelivery: the second copy of each message finds its comment decided.
+        await DeliverTogether([.. clean, .. banned, .. clean]);
+
+        foreach (var message in clean)
+        {
+            Assert.Equal("approved", (await Row(message.CommentId)).Status);
+            Assert.Equal(1, await ModeratedEvents(message.CommentId));
+        }
+
+        foreach (var message in banned)
+        {
+            var row = await Row(message.CommentId);
+            Assert.Equal("rejected", row.Status);
+            Assert.Contains("banned word: moron", row.Reasons, StringComparison.Ordinal);
+            Assert.Equal(1, await ModeratedEvents(message.CommentId));
+        }
+    }
+
+    [Fact]
+    public async Task ACommentThatCannotBeDecidedDoesNotHoldBackTheOthersInItsBatch()
+    {
+        var servers = await Servers.GetAsync();
+        var brokenSite = await TestSites.CreateAsync(servers);
+        await using (var command = _db.CreateCommand("UPDATE sites SET policy = '{\"bannedWords\": 5}' WHERE id = @site"))
+        {
+            command.Parameters.AddWithValue("site", brokenSite);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var good = await PendingComment("Perfectly clean.");
+        var broken = new CommentSubmitted(Guid.CreateVersion7(), brokenSite, "story", null, "Reader", "Also clean.", DateTimeOffset.UtcNow);
+        await using (var command = _db.CreateCommand(
+            """
+            INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+            VALUES (@id, @site, 'story', 'Reader', 'Also clean.', 'pending', now());
+            """))
+        {
+            command.Parameters.AddWithValue("site", brokenSite);
+            command.Parameters.AddWithValue("id", broken.CommentId);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await DeliverTogether([good, broken], expectFaults: true);
+
+        Assert.Equal("approved", (await Row(good.CommentId)).Status);
+        Assert.Equal(1, await ModeratedEvents(good.CommentId));
+        Assert.Equal("pending", (await Row(broken.CommentId)).Status);
+        Assert.Equal(0, await ModeratedEvents(broken.CommentId));
     }
 }
