@@ -67,4 +67,5 @@ dotnet "tests/Comments.Benchmarks/bin/Release/net10.0/Comments.Benchmarks.dll" \
   --api http://127.0.0.1:5180 --reader http://127.0.0.1:5181 \
   --postgres "$ConnectionStrings__postgres" --redis "$ConnectionStrings__redis" \
   --pids "Comments.Api=${PIDS[0]},Comments.Reader=${PIDS[1]},Comments.Moderation=${PIDS[2]}" \
+  --server-pids "PostgreSQL=$(<"$WORK/pg/postgres.pid"),RabbitMQ=$(<"$WORK/rabbitmq/rabbitmq.pid"),Redis=$(<"$WORK/redis/redis.pid")" \
   --results "$REPO/tests/Comments.Benchmarks/results" "$@"

@@ -16,6 +16,7 @@ public sealed record BenchOptions(
     int[] IngestRates,
     TimeSpan IngestDuration,
     IReadOnlyList<(string Name, int Pid)> Pids,
+    IReadOnlyList<(string Name, int Pid)> ServerPids,
     string ResultsFolder)
 {
     public static BenchOptions Parse(string[] args)
@@ -42,10 +43,14 @@ public sealed record BenchOptions(
             Seconds("live-warmup-seconds", 3),
             Get("ingest-rates", "250,500,1000,1500,2000,3000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
             Seconds("ingest-seconds", 30),
-            Get("pids", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => p.Split('='))
-                .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture)))
-                .ToList(),
+            ParsePids(Get("pids", string.Empty)),
+            ParsePids(Get("server-pids", string.Empty)),
             Get("results", Path.Combine(AppContext.BaseDirectory, "results")));
     }
+
+    /// <summary><c>Name=pid,Name=pid</c>: the services (peak RSS and CPU) or the servers (CPU, with their child processes).</summary>
+    private static List<(string Name, int Pid)> ParsePids(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => p.Split('='))
+        .Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture)))
+        .ToList();
 }
