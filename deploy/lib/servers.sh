@@ -352,6 +352,9 @@ srv_pg_start() {
     if [[ $fsync == off ]]; then
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
+      # Throw-away databases start empty and grow by thousands of rows a second: analyse them often, or statements
+      # prepared while a table was nearly empty keep their sequential-scan plans until the next autoanalyze (1 min).
+      echo "autovacuum_naptime = 5s"
     fi
   } | _srv_as_pg tee "$data/comments.conf" >/dev/null
   echo "$port" >"$dir/port"

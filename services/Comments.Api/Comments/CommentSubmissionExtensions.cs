@@ -15,6 +15,7 @@ public static class CommentSubmissionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<AuthorHasher>();
+        builder.Services.AddSingleton<SubmissionWriter>();
         builder.AddClientAddress();
         return builder;
     }

@@ -39,10 +39,10 @@ public static class SubmitCommentEndpoint
         string articleId,
         HttpRequest httpRequest,
         NpgsqlDataSource dataSource,
+        SubmissionWriter writer,
         DatabaseResilience resilience,
         AuthorHasher hasher,
         IOptions<SubmissionOptions> submissionOptions,
-        OutboxSignal outboxSignal,
         TimeProvider time,
         ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
@@ -95,7 +95,7 @@ public static class SubmitCommentEndpoint
         var sender = new Sender(clientKey, vouched?.AuthorKey ?? emailHash, vouched?.UserId, emailHash, submissionOptions.Value);
 
         var (outcome, retryAfter) = await resilience.Pipeline.ExecuteAsync(
-            async ct => await StoreAsync(dataSource, siteId, articleId, id, comment, sender, now, ct), cancellationToken);
+            async ct => await StoreAsync(dataSource, writer, siteId, articleId, id, comment, sender, now, ct), cancellationToken);
 
         switch (outcome)
         {
@@ -115,7 +115,6 @@ public static class SubmitCommentEndpoint
                     ["parentId"] = ["The comment replied to is not a published comment of this article."],
                 }, title: "The comment was not accepted.");
             default:
-                outboxSignal.Notify();
                 return TypedResults.Accepted((string?)null, new SubmitCommentResponse(id, "pending"));
         }
     }
@@ -129,58 +128,35 @@ public static class SubmitCommentEndpoint
     private sealed record Sender(string? ClientKey, string? AuthorKey, string? UserId, string? EmailHash, SubmissionOptions Defaults);
 
     /// <summary>
-    /// The comment row and its <see cref="CommentSubmitted"/> outbox message are written by one statement, so they commit
-    /// together or not at all (and cost one round trip, with no explicit transaction around it).
+    /// Reads what the comment needs (its site's policy, the article, the comment replied to), then hands it to the
+    /// <see cref="SubmissionWriter"/>, which applies the senders' rate limits and stores the row with its
+    /// <see cref="CommentSubmitted"/> outbox message in one transaction, together with whatever else arrived meanwhile.
     /// </summary>
     private static async Task<(StoreOutcome, TimeSpan)> StoreAsync(
-        NpgsqlDataSource dataSource, string siteId, string articleId, Guid id, ValidComment comment, Sender sender,
-        DateTimeOffset now, CancellationToken ct)
+        NpgsqlDataSource dataSource, SubmissionWriter writer, string siteId, string articleId, Guid id, ValidComment comment,
+        Sender sender, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-
         bool autoCreate;
-        string policy;
-        await using (var site = new NpgsqlCommand("SELECT auto_create_articles, policy::text FROM sites WHERE id = @site", connection))
+        SubmissionLimits limits;
+        Guid? rootId = null;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            site.Parameters.AddWithValue("site", siteId);
-            await using var reader = await site.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
+            await using (var site = new NpgsqlCommand("SELECT auto_create_articles, policy::text FROM sites WHERE id = @site", connection))
             {
-                return (StoreOutcome.UnknownSite, default);
-            }
-
-            autoCreate = reader.GetBoolean(0);
-            policy = reader.GetString(1);
-        }
-
-        var limits = SubmissionLimits.Of(policy, sender.Defaults);
-        var wait = TimeSpan.Zero;
-        // A rate limit takes a transaction-scoped lock on the sender until the comment is stored; without one, the single
-        // insert statement below needs no explicit transaction.
-        NpgsqlTransaction? transaction = null;
-        try
-        {
-            foreach (var (column, key, window) in new[] { ("client_key", sender.ClientKey, limits.PerClient), ("author_key", sender.AuthorKey, limits.PerAuthor) })
-            {
-                if (key is not null && window > TimeSpan.Zero)
+                site.Parameters.AddWithValue("site", siteId);
+                await using var reader = await site.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct))
                 {
-                    transaction ??= await connection.BeginTransactionAsync(ct);
-                    var last = await SubmissionLimits.LastCommentAsync(connection, transaction, siteId, column, key, ct);
-                    if (last is { } at && now - at < window)
-                    {
-                        wait = TimeSpan.FromTicks(Math.Max(wait.Ticks, (window - (now - at)).Ticks));
-                    }
+                    return (StoreOutcome.UnknownSite, default);
                 }
-            }
 
-            if (wait > TimeSpan.Zero)
-            {
-                return (StoreOutcome.TooSoon, wait);
+                autoCreate = reader.GetBoolean(0);
+                limits = SubmissionLimits.Of(reader.GetString(1), sender.Defaults);
             }
 
             if (!autoCreate)
             {
-                await using var article = new NpgsqlCommand("SELECT 1 FROM articles WHERE site_id = @site AND id = @article", connection, transaction);
+                await using var article = new NpgsqlCommand("SELECT 1 FROM articles WHERE site_id = @site AND id = @article", connection);
                 article.Parameters.AddWithValue("site", siteId);
                 article.Parameters.AddWithValue("article", articleId);
                 if (await article.ExecuteScalarAsync(ct) is null)
@@ -189,14 +165,13 @@ public static class SubmitCommentEndpoint
                 }
             }
 
-            Guid? rootId = null;
             if (comment.ParentId is { } parentId)
             {
                 await using var parent = new NpgsqlCommand(
                     """
                     SELECT COALESCE(root_id, id) FROM comments
                     WHERE id = @parent AND site_id = @site AND article_id = @article AND status = 'approved'
-                    """, connection, transaction);
+                    """, connection);
                 parent.Parameters.AddWithValue("parent", parentId);
                 parent.Parameters.AddWithValue("site", siteId);
                 parent.Parameters.AddWithValue("article", articleId);
@@ -207,52 +182,16 @@ public static class SubmitCommentEndpoint
 
                 rootId = root;
             }
-
-            // The article row (when the site creates articles on first comment) is inserted in the same statement; the
-            // foreign key is checked at the end of the statement, so it sees it.
-            var createArticle = autoCreate
-                ? "article AS (INSERT INTO articles (site_id, id, created_at) VALUES (@site, @article, @now) ON CONFLICT DO NOTHING),"
-                : string.Empty;
-            await using (var insert = new NpgsqlCommand(
-                $"""
-                WITH {createArticle}
-                stored AS (
-                    INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, author_email_hash, author_user_id, client_key, body,
-                                          status, created_at)
-                    VALUES (@id, @site, @article, @parent, @root, @name, @email, @user, @client, @body, 'pending', @now)
-                    RETURNING id)
-                {OutboxWriter.InsertSql} FROM stored
-                """, connection, transaction))
-            {
-                insert.Parameters.AddWithValue("id", id);
-                insert.Parameters.AddWithValue("site", siteId);
-                insert.Parameters.AddWithValue("article", articleId);
-                insert.Parameters.AddWithValue("parent", (object?)comment.ParentId ?? DBNull.Value);
-                insert.Parameters.AddWithValue("root", (object?)rootId ?? DBNull.Value);
-                insert.Parameters.AddWithValue("name", comment.AuthorName);
-                insert.Parameters.AddWithValue("email", (object?)sender.EmailHash ?? DBNull.Value);
-                insert.Parameters.AddWithValue("user", (object?)sender.UserId ?? DBNull.Value);
-                insert.Parameters.AddWithValue("client", (object?)sender.ClientKey ?? DBNull.Value);
-                insert.Parameters.AddWithValue("body", comment.Body);
-                insert.Parameters.AddWithValue("now", now);
-                OutboxWriter.Row(new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now)
-                    .AddParameters(insert);
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(ct);
-            }
-
-            return (StoreOutcome.Stored, default);
         }
-        finally
-        {
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync();
-            }
-        }
+
+        var senderLimits = new[] { new SenderLimit("client_key", sender.ClientKey ?? "", limits.PerClient), new SenderLimit("author_key", sender.AuthorKey ?? "", limits.PerAuthor) }
+            .Where(l => l.Key.Length > 0 && l.Window > TimeSpan.Zero)
+            .ToArray();
+        var outbox = OutboxWriter.Row(new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now);
+        var outcome = await writer.WriteAsync(
+            new PendingComment(id, siteId, articleId, autoCreate, comment.ParentId, rootId, comment.AuthorName, sender.EmailHash,
+                sender.UserId, sender.ClientKey, comment.Body, now, outbox, senderLimits),
+            ct);
+        return outcome.Stored ? (StoreOutcome.Stored, default) : (StoreOutcome.TooSoon, outcome.RetryAfter);
     }
 }
