@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 
 namespace Comments.Moderation.Ml;
@@ -18,9 +19,10 @@ public static class Lexicon
         Words.GetAlternateLookup<ReadOnlySpan<char>>();
 
     // Stems that are offensive wherever they occur inside a token ("motherf...", "bullsh...").
-    private static readonly string[] ProfaneStems = ["fuck", "shit", "cunt", "bitch", "whore", "asshole", "wank", "fck", "fuk"];
+    private static readonly SearchValues<string> ProfaneStems =
+        SearchValues.Create(["fuck", "shit", "cunt", "bitch", "whore", "asshole", "wank", "fck", "fuk"], StringComparison.Ordinal);
 
-    private static readonly string[] SlurStems = ["nigger", "nigga", "faggot", "fagot"];
+    private static readonly SearchValues<string> SlurStems = SearchValues.Create(["nigger", "nigga", "faggot", "fagot"], StringComparison.Ordinal);
 
     public static Kind Of(ReadOnlySpan<char> token)
     {
@@ -32,21 +34,7 @@ public static class Lexicon
         {
             return Kind.None;
         }
-        foreach (var stem in SlurStems)
-        {
-            if (token.Contains(stem, StringComparison.Ordinal))
-            {
-                return Kind.Slur;
-            }
-        }
-        foreach (var stem in ProfaneStems)
-        {
-            if (token.Contains(stem, StringComparison.Ordinal))
-            {
-                return Kind.Profanity;
-            }
-        }
-        return Kind.None;
+        return token.ContainsAny(SlurStems) ? Kind.Slur : token.ContainsAny(ProfaneStems) ? Kind.Profanity : Kind.None;
     }
 
     private static FrozenDictionary<string, Kind> Build()
