@@ -96,8 +96,8 @@ public static class FeatureVector
         AddBlock(entries, chars, idf);
         entries.Sort((a, b) => a.Key.CompareTo(b.Key));
 
-        var indices = new List<int>(entries.Count + TextFeatures.DenseCount);
-        var values = new List<float>(entries.Count + TextFeatures.DenseCount);
+        var indices = new List<int>(entries.Count + dense.Length);
+        var values = new List<float>(entries.Count + dense.Length);
         foreach (var (key, value) in entries)
         {
             // A word and a character n-gram can share a bucket: the model sees their sum.

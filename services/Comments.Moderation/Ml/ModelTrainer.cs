@@ -33,6 +33,15 @@ public sealed class FeaturizedCorpus
 
     public HashingSettings Settings { get; }
 
+    /// <summary>Zeroes the dense features from <paramref name="first"/> on, so a model trained on these rows gives them no weight.</summary>
+    public void ClearDense(int first)
+    {
+        foreach (var dense in Dense)
+        {
+            Array.Clear(dense, first, Math.Max(0, dense.Length - first));
+        }
+    }
+
     public int Count { get; }
 
     public SparseCounts[] Words { get; }

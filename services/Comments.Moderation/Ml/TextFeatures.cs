@@ -6,14 +6,17 @@ namespace Comments.Moderation.Ml;
 /// How comment text becomes hashed n-gram counts. Stored in the model card: a model only makes
 /// sense with the exact settings it was trained with.
 /// </summary>
-public sealed record HashingSettings(int HashBits, int WordNgrams, int CharMin, int CharMax)
+public sealed record HashingSettings(int HashBits, int WordNgrams, int CharMin, int CharMax, bool Lexicon = false)
 {
-    public static readonly HashingSettings Default = new(20, 2, 2, 5);
+    public static readonly HashingSettings Default = new(20, 2, 2, 5, Lexicon: true);
 
     public int Buckets => 1 << HashBits;
 
+    /// <summary>The signal features, plus the lexicon ones when <see cref="Lexicon"/> is on.</summary>
+    public int DenseCount => TextFeatures.SignalCount + (Lexicon ? TextFeatures.LexiconCount : 0);
+
     /// <summary>Hashed buckets first, then the dense features.</summary>
-    public int FeatureCount => Buckets + TextFeatures.DenseCount;
+    public int FeatureCount => Buckets + DenseCount;
 }
 
 /// <summary>
@@ -24,11 +27,14 @@ public sealed record HashingSettings(int HashBits, int WordNgrams, int CharMin, 
 /// </summary>
 public sealed class TextFeatures
 {
-    public const int DenseCount = 10;
+    public const int SignalCount = 10;
+
+    public const int LexiconCount = 8;
 
     public static readonly IReadOnlyList<string> DenseNames =
     [
         "links", "domains", "email", "phone", "capitals", "longest run", "length", "digits", "exclamations", "non-ascii",
+        "insults", "rude words", "profanity", "slurs", "threats", "second person", "second person + insult", "disguised words",
     ];
 
     private const uint FnvOffset = 2166136261;
@@ -50,6 +56,7 @@ public sealed class TextFeatures
         }
         this.settings = settings;
         mask = (uint)settings.Buckets - 1;
+        Dense = new float[settings.DenseCount];
     }
 
     public HashingSettings Settings => settings;
@@ -58,7 +65,7 @@ public sealed class TextFeatures
 
     public CountMap Chars { get; } = new();
 
-    public float[] Dense { get; } = new float[DenseCount];
+    public float[] Dense { get; }
 
     /// <summary>Replaces the contents with the features of <paramref name="text"/>.</summary>
     public void Extract(string text)
@@ -66,7 +73,7 @@ public sealed class TextFeatures
         ArgumentNullException.ThrowIfNull(text);
         Words.Clear();
         Chars.Clear();
-        var normalized = TextNormalizer.Normalize(text, out var links);
+        var normalized = TextNormalizer.Normalize(text, out var links, out var folds);
         if (settings.WordNgrams > 0)
         {
             AddWordNgrams(normalized);
@@ -76,6 +83,67 @@ public sealed class TextFeatures
             AddCharNgrams(normalized);
         }
         AddDense(text, normalized, links);
+        if (settings.Lexicon)
+        {
+            AddLexicon(text, normalized, folds);
+        }
+    }
+
+    // Counts of hand-listed words by kind, how personal the comment is, and disguise; each scaled to 0..1.
+    private void AddLexicon(string text, string normalized, int folds)
+    {
+        Span<int> kinds = stackalloc int[7];
+        int tokens = 0, personalInsults = 0, lastSecondPerson = -100;
+        var position = 0;
+        while (TextNormalizer.TryReadToken(normalized, ref position, out var range))
+        {
+            var kind = Lexicon.Of(normalized.AsSpan()[range]);
+            kinds[(int)kind]++;
+            if (kind == Lexicon.Kind.SecondPerson)
+            {
+                lastSecondPerson = tokens;
+            }
+            else if (kind is Lexicon.Kind.Insult or Lexicon.Kind.Profanity or Lexicon.Kind.Slur && tokens - lastSecondPerson <= 4)
+            {
+                // "you idiot", "you are such an idiot", "your stupid ...".
+                personalInsults++;
+            }
+            tokens++;
+        }
+        var offset = SignalCount;
+        Dense[offset] = LogScale(kinds[(int)Lexicon.Kind.Insult]);
+        Dense[offset + 1] = LogScale(kinds[(int)Lexicon.Kind.Rude]);
+        Dense[offset + 2] = LogScale(kinds[(int)Lexicon.Kind.Profanity]);
+        Dense[offset + 3] = LogScale(kinds[(int)Lexicon.Kind.Slur]);
+        Dense[offset + 4] = LogScale(kinds[(int)Lexicon.Kind.Threat]);
+        Dense[offset + 5] = tokens == 0 ? 0 : Math.Min(1f, 5f * kinds[(int)Lexicon.Kind.SecondPerson] / tokens);
+        Dense[offset + 6] = LogScale(personalInsults);
+        Dense[offset + 7] = LogScale(folds + MaskedWords(text));
+    }
+
+    private static float LogScale(int count) => Math.Min(1f, MathF.Log(1 + count) / MathF.Log(6));
+
+    // "f**k", "sh#t", "a$$": a letter, then a run of mask symbols, then a letter.
+    private static int MaskedWords(string text)
+    {
+        var count = 0;
+        for (var i = 1; i < text.Length - 1; i++)
+        {
+            if (text[i] is '*' or '#' && char.IsLetter(text[i - 1]))
+            {
+                var end = i;
+                while (end < text.Length && text[end] is '*' or '#')
+                {
+                    end++;
+                }
+                if (end < text.Length && char.IsLetter(text[end]))
+                {
+                    count++;
+                }
+                i = end;
+            }
+        }
+        return count;
     }
 
     private void AddWordNgrams(string normalized)

@@ -18,23 +18,30 @@ public static partial class TextNormalizer
     public static string Normalize(string text) => Normalize(text, out _);
 
     // One pass for RuleScorer, which needs both; links equals CountLinks(text).
-    internal static string Normalize(string text, out int links)
+    internal static string Normalize(string text, out int links) => Normalize(text, out links, out _);
+
+    /// <summary>
+    /// Also counts the hostile spellings undone: homoglyphs folded, spaced-out words joined and
+    /// leetspeak runs read (a model feature: disguise itself is a signal).
+    /// </summary>
+    internal static string Normalize(string text, out int links, out int folds)
     {
         ArgumentNullException.ThrowIfNull(text);
         var cleaned = Clean(text);
         var output = new StringBuilder(cleaned.Length + 16);
         var wordsStart = 0;
         links = 0;
+        folds = 0;
         foreach (var match in UrlPattern().EnumerateMatches(cleaned))
         {
             links++;
             var url = cleaned.AsSpan(match.Index, match.Length).TrimEnd(UrlTrailingPunctuation);
-            AppendWords(output, cleaned.AsSpan(wordsStart, match.Index - wordsStart));
+            AppendWords(output, cleaned.AsSpan(wordsStart, match.Index - wordsStart), ref folds);
             output.Append(' ').Append(UrlTokenPrefix).Append(Domain(url)).Append(' ');
             // Punctuation trimmed off the URL goes back to the words, like any sentence end.
             wordsStart = match.Index + url.Length;
         }
-        AppendWords(output, cleaned.AsSpan(wordsStart));
+        AppendWords(output, cleaned.AsSpan(wordsStart), ref folds);
         return CollapseWhitespace(output);
     }
 
@@ -217,7 +224,7 @@ public static partial class TextNormalizer
         return url;
     }
 
-    private static void AppendWords(StringBuilder output, ReadOnlySpan<char> segment)
+    private static void AppendWords(StringBuilder output, ReadOnlySpan<char> segment, ref int folds)
     {
         if (segment.IsEmpty)
         {
@@ -234,10 +241,12 @@ public static partial class TextNormalizer
             chars = segment.ToArray();
             for (var i = 0; i < chars.Length; i++)
             {
-                chars[i] = FoldHomoglyph(chars[i]);
+                var folded = FoldHomoglyph(chars[i]);
+                folds += folded != chars[i] && char.IsLetter(folded) ? 1 : 0;
+                chars[i] = folded;
             }
         }
-        var length = JoinSpacedLettersAndReadLeet(chars);
+        var length = JoinSpacedLettersAndReadLeet(chars, ref folds);
         output.Append(' ').Append(chars, 0, length).Append(' ');
     }
 
@@ -297,7 +306,7 @@ public static partial class TextNormalizer
     // Chains of at least three one-character runs ("f u c k", "s.h.1.t") with at least two real
     // letters are joined, so "1 2 3" and "e.g." stay apart. Leetspeak is read only in runs that
     // have a real letter, so "5,000", "$20" and "!!!" stay as they are.
-    private static int JoinSpacedLettersAndReadLeet(Span<char> chars)
+    private static int JoinSpacedLettersAndReadLeet(Span<char> chars, ref int folds)
     {
         var write = 0;
         var read = 0;
@@ -319,6 +328,7 @@ public static partial class TextNormalizer
                     }
                 }
                 ReadLeet(chars[runStart..write]);
+                folds++;
                 continue;
             }
             var hasLetter = false;
@@ -332,7 +342,7 @@ public static partial class TextNormalizer
             }
             if (hasLetter && hasLeet)
             {
-                ReadLeet(chars[runStart..write]);
+                folds += ReadLeet(chars[runStart..write]) ? 1 : 0;
             }
         }
         return write;
@@ -372,18 +382,22 @@ public static partial class TextNormalizer
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || LeetSymbols.Contains(c);
 
-    // Trailing "!" and "|" are punctuation ("idiot!"), not "i".
-    private static void ReadLeet(Span<char> run)
+    // Trailing "!" and "|" are punctuation ("idiot!"), not "i". Returns whether anything was read as a letter.
+    private static bool ReadLeet(Span<char> run)
     {
         var end = run.Length;
         while (end > 0 && run[end - 1] is '!' or '|')
         {
             end--;
         }
+        var changed = false;
         for (var i = 0; i < end; i++)
         {
-            run[i] = Leet(run[i]);
+            var letter = Leet(run[i]);
+            changed |= letter != run[i];
+            run[i] = letter;
         }
+        return changed;
     }
 
     private static char Leet(char c) => c switch

@@ -30,6 +30,17 @@ public sealed class ModelBundleTests : IDisposable
     }
 
     [Fact]
+    public void TheShippedSpamModelGivesTheLexiconFeaturesNoWeight()
+    {
+        var bundle = ShippedModels.Bundle;
+        var hashing = bundle.Card.Hashing;
+        var lexicon = Enumerable.Range(hashing.Buckets + TextFeatures.SignalCount, hashing.DenseCount - TextFeatures.SignalCount).ToArray();
+
+        Assert.Equal(bundle.Card.Plan.SpamLexicon, lexicon.Any(i => bundle.Spam.Weights[i] != 0));
+        Assert.Equal(hashing.Lexicon, lexicon.Any(i => bundle.Toxicity.Weights[i] != 0));
+    }
+
+    [Fact]
     public void AMissingFolderIsAClearError()
     {
         var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(Path.Combine(copy, "nowhere")));

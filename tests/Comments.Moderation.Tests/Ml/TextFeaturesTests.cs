@@ -87,6 +87,44 @@ public sealed class TextFeaturesTests
     }
 
     [Fact]
+    public void LexiconFeaturesCountInsultsAndWhetherTheyAreAimedAtTheReader()
+    {
+        var aimed = Extract("You are such an idiot.").Dense;
+        var described = Extract("The villain is an idiot in the second act.").Dense;
+        var polite = Extract("Thanks for the careful edit.").Dense;
+
+        Assert.True(aimed[Insults] > 0, "insult");
+        Assert.True(aimed[PersonalInsults] > 0, "aimed at the reader");
+        Assert.True(described[Insults] > 0, "insult");
+        Assert.Equal(0, described[PersonalInsults]);
+        Assert.All(polite[TextFeatures.SignalCount..], value => Assert.Equal(0, value));
+    }
+
+    [Fact]
+    public void LexiconFeaturesSeeThroughDisguisedSpellings()
+    {
+        Assert.True(Extract("you 1d10t").Dense[Insults] > 0, "leetspeak");
+        Assert.True(Extract("f u c k this").Dense[Profanity] > 0, "spaced out");
+        Assert.True(Extract("f u c k this").Dense[Disguised] > 0, "spaced out");
+        Assert.True(Extract("what the f**k").Dense[Disguised] > 0, "masked");
+        Assert.Equal(0, Extract("an idiot!").Dense[Disguised]);
+        Assert.Equal(0, Extract("the 1990s and mp3 players").Dense[Insults]);
+    }
+
+    [Fact]
+    public void LexiconFeaturesAreOnlyThereWhenTheSettingsAskForThem()
+    {
+        Assert.Equal(TextFeatures.SignalCount, new TextFeatures(Settings with { Lexicon = false }).Dense.Length);
+        Assert.Equal(TextFeatures.SignalCount + TextFeatures.LexiconCount, new TextFeatures(Settings with { Lexicon = true }).Dense.Length);
+        Assert.Equal(Settings.Buckets + TextFeatures.SignalCount, (Settings with { Lexicon = false }).FeatureCount);
+    }
+
+    private const int Insults = TextFeatures.SignalCount;
+    private const int Profanity = TextFeatures.SignalCount + 2;
+    private const int PersonalInsults = TextFeatures.SignalCount + 6;
+    private const int Disguised = TextFeatures.SignalCount + 7;
+
+    [Fact]
     public void RejectsUnsupportedSettings()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TextFeatures(new HashingSettings(30, 2, 2, 5)));
