@@ -124,10 +124,12 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
     [Fact]
     public async Task WorkerStoppedMidBacklogLeavesNoHalfDecisionReturnsTheRestAndDecidesEachCommentOnceAfterRestart()
     {
-        const int Backlog = 1000;
+        const int Backlog = 2000;
         var servers = await IsolatedAsync();
         var site = await TestSites.CreateAsync(servers, connectionString: servers.Postgres);
-        await using var worker = new ServiceProcess("Comments.Moderation", servers);
+        // Small batches, so the worker is still deep in the backlog (with batches in flight) when the signal comes.
+        await using var worker = new ServiceProcess("Comments.Moderation", servers,
+            new Dictionary<string, string?> { ["Messaging:BatchSize"] = "10", ["Messaging:BatchConcurrency"] = "2" });
         await worker.StartAsync(); // declares and binds its queue, so the backlog waits there
         Assert.Equal(0, (await worker.TerminateAsync()).ExitCode);
 
@@ -154,7 +156,7 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
         await using var db = NpgsqlDataSource.Create(servers.Postgres);
         await worker.StartAsync();
         await Eventually.Within(TimeSpan.FromSeconds(60), async () =>
-            await ScalarAsync(db, "SELECT count(*) FROM comments WHERE status <> 'pending'") >= 100 ? "" : null, "the worker deep in the backlog");
+            await ScalarAsync(db, "SELECT count(*) FROM comments WHERE status <> 'pending'") >= 50 ? "" : null, "the worker deep in the backlog");
         var (exitCode, took) = await worker.TerminateAsync();
 
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{worker.Output}");
