@@ -33,6 +33,12 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
     public const int MaxBatch = 100;
     private const int Writers = 2;
 
+    /// <summary>
+    /// Longest a group may take. Under the requests' own 2 s deadline, so a hung database rolls the group back before its
+    /// requests answer 503 ("nothing was written") rather than committing their comments after it.
+    /// </summary>
+    public static readonly TimeSpan GroupTimeout = TimeSpan.FromSeconds(1.5);
+
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>();
     private readonly NpgsqlDataSource _dataSource;
     private readonly OutboxSignal _outboxSignal;
@@ -114,6 +120,14 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
                 await WriteGroupAsync([entry]);
             }
         }
+        catch (OperationCanceledException ex)
+        {
+            var timeout = new TimeoutException($"The comment store did not answer within {GroupTimeout.TotalSeconds} s.", ex);
+            foreach (var entry in batch)
+            {
+                entry.Done.TrySetException(timeout);
+            }
+        }
         catch (Exception ex)
         {
             foreach (var entry in batch)
@@ -138,17 +152,20 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
 
     private async Task<WriteOutcome[]> StoreAsync(List<Entry> batch)
     {
-        // Not cancelled by any one request: the group is written for all of them (each request stops waiting on its own).
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var outcomes = await CheckLimitsAsync(connection, transaction, batch);
+        // Not cancelled by any one request: the group is written for all of them (each request stops waiting on its own),
+        // unless the whole group takes too long.
+        using var timeout = new CancellationTokenSource(GroupTimeout);
+        var ct = timeout.Token;
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var outcomes = await CheckLimitsAsync(connection, transaction, batch, ct);
         var stored = batch.Where((_, i) => outcomes[i].Stored).Select(e => e.Comment).ToList();
         if (stored.Count > 0)
         {
-            await InsertAsync(connection, transaction, stored);
+            await InsertAsync(connection, transaction, stored, ct);
         }
 
-        await transaction.CommitAsync();
+        await transaction.CommitAsync(ct);
         return outcomes;
     }
 
@@ -157,7 +174,8 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
     /// other), reads when each last commented, and decides in arrival order: a sender's second comment in the same group
     /// is measured against its first.
     /// </summary>
-    private static async Task<WriteOutcome[]> CheckLimitsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<Entry> batch)
+    private static async Task<WriteOutcome[]> CheckLimitsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<Entry> batch, CancellationToken ct)
     {
         var outcomes = new WriteOutcome[batch.Count];
         Array.Fill(outcomes, new WriteOutcome(true, TimeSpan.Zero));
@@ -182,9 +200,9 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
             command.Parameters.AddWithValue("sites", senders.Select(s => s.SiteId).ToArray());
             command.Parameters.AddWithValue("columns", senders.Select(s => s.Column).ToArray());
             command.Parameters.AddWithValue("keys", senders.Select(s => s.Key).ToArray());
-            await using var reader = await command.ExecuteReaderAsync();
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync())
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
                 if (!reader.IsDBNull(3))
                 {
@@ -226,7 +244,8 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
     /// the comments, and each comment's outbox message (the foreign key is checked at the end of the statement, so it
     /// sees the articles inserted here).
     /// </summary>
-    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingComment> comments)
+    private static async Task InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingComment> comments, CancellationToken ct)
     {
         var articles = comments.Where(c => c.CreateArticle).Select(c => (c.SiteId, c.ArticleId)).Distinct().ToArray();
         await using var insert = new NpgsqlCommand(
@@ -265,7 +284,7 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
         insert.Parameters.AddWithValue("outbox_ids", comments.Select(c => c.Outbox.MessageId).ToArray());
         insert.Parameters.AddWithValue("outbox_types", comments.Select(c => c.Outbox.MessageType).ToArray());
         insert.Parameters.AddWithValue("outbox_payloads", comments.Select(c => c.Outbox.Payload).ToArray());
-        await insert.ExecuteNonQueryAsync();
+        await insert.ExecuteNonQueryAsync(ct);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} comments failed with SQL state {SqlState}; writing them one by one")]

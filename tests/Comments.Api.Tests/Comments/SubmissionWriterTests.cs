@@ -89,4 +89,29 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         Assert.True(outcomes[^1].Stored);
         Assert.Equal(1, await Count("SELECT count(*) FROM comments WHERE id = ANY(@ids)", flood.Select(c => c.Id).ToArray()));
     }
+
+    [Fact]
+    public async Task RollsBackAGroupThatTakesLongerThanTheRequestsWouldWaitAndReportsATimeout()
+    {
+        // Another transaction holds the sender's rate-limit lock, so the group waits on it like on a stalled database.
+        await using var holder = await _db.OpenConnectionAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await using (var lockIt = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", holder, held))
+        {
+            lockIt.Parameters.AddWithValue("key", $"{_site}:client_key:stalled-client");
+            await lockIt.ExecuteNonQueryAsync();
+        }
+
+        var comment = Comment("story", clientKey: "stalled-client", window: TimeSpan.FromSeconds(3));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => _writer.WriteAsync(comment, CancellationToken.None));
+        var took = clock.Elapsed;
+        await held.RollbackAsync();
+
+        // The Api's requests give up after 2 s and answer 503 ("nothing was written"): the group is rolled back before that.
+        Assert.InRange(took, SubmissionWriter.GroupTimeout - TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1.95));
+        Assert.Contains("did not answer", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await Count("SELECT count(*) FROM comments WHERE id = ANY(@ids)", [comment.Id]));
+        Assert.True((await _writer.WriteAsync(Comment("story"), CancellationToken.None)).Stored, "the writer keeps working");
+    }
 }
