@@ -121,7 +121,7 @@ public sealed class ModeratorConsoleTests : IAsyncLifetime
         await page.Keyboard.PressAsync("a");
 
         await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "approved", new() { Timeout = Timeout });
-        await Eventually.Within(TimeSpan.FromSeconds(5), async () => await InReaderThread(id) ? "" : null,
+        await Eventually.Within(TimeSpan.FromSeconds(15), async () => await InReaderThread(id) ? "" : null,
             "approved comment visible in the reader's thread");
     }
 
