@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Outbox;
 using Npgsql;
 
@@ -31,13 +32,14 @@ public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
 public sealed partial class SubmissionWriter : IAsyncDisposable
 {
     public const int MaxBatch = 100;
-    private const int Writers = 2;
+    /// <summary>Groups written at once: while one waits on PostgreSQL, the next group is being written.</summary>
+    public const int Writers = 2;
 
     /// <summary>
-    /// Longest a group may take. Under the requests' own 2 s deadline, so a hung database rolls the group back before its
-    /// requests answer 503 ("nothing was written") rather than committing their comments after it.
+    /// Longest a group may take: half a second under the requests' own deadline, so a stalled database rolls the group
+    /// back before its requests answer 503 ("nothing was written") rather than committing their comments after it.
     /// </summary>
-    public static readonly TimeSpan GroupTimeout = TimeSpan.FromSeconds(1.5);
+    public static readonly TimeSpan GroupTimeout = DatabaseResilience.RequestTimeout - TimeSpan.FromSeconds(0.5);
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>();
     private readonly NpgsqlDataSource _dataSource;

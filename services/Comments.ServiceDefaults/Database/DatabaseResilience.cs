@@ -16,6 +16,9 @@ namespace Comments.ServiceDefaults.Database;
 /// </summary>
 public sealed class DatabaseResilience
 {
+    /// <summary>Longest a request waits for the database before it answers 503.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
+
     public ResiliencePipeline Pipeline { get; } = new ResiliencePipelineBuilder()
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
@@ -25,7 +28,7 @@ public sealed class DatabaseResilience
             BreakDuration = TimeSpan.FromSeconds(3),
             ShouldHandle = new PredicateBuilder().Handle<Exception>(IsUnavailable),
         })
-        .AddTimeout(TimeSpan.FromSeconds(2))
+        .AddTimeout(RequestTimeout)
         .Build();
 
     public static bool IsUnavailable(Exception exception) => exception switch
