@@ -1,5 +1,11 @@
 namespace Comments.Contracts;
 
+/// <summary>
+/// Comments stored together (one transaction of the Api's submission writer): one message for the group, so under load a
+/// comment does not cost a message of its own to publish, confirm, deliver and acknowledge. A lone comment is a group of one.
+/// </summary>
+public sealed record CommentsSubmitted(IReadOnlyList<CommentSubmitted> Comments);
+
 /// <summary>A reader or a site backend submitted a comment; it is stored as pending and awaits moderation.</summary>
 public sealed record CommentSubmitted(
     Guid CommentId,
@@ -9,6 +15,12 @@ public sealed record CommentSubmitted(
     string AuthorName,
     string Body,
     DateTimeOffset SubmittedAt);
+
+/// <summary>
+/// Decisions committed together (one batch of the worker, or one moderator action): one message for the group, as with
+/// <see cref="CommentsSubmitted"/>.
+/// </summary>
+public sealed record CommentsModerated(IReadOnlyList<CommentModerated> Decisions);
 
 /// <summary>
 /// The moderation decision for a comment was committed; <see cref="Status"/> is approved, held, rejected, or reported (pulled

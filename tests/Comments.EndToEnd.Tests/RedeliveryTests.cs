@@ -12,7 +12,7 @@ using Npgsql;
 namespace Comments.EndToEnd.Tests;
 
 /// <summary>
-/// RabbitMQ delivers at least once. A second delivery of a decided comment's <see cref="CommentSubmitted"/> goes
+/// RabbitMQ delivers at least once. A second delivery of a decided comment's <see cref="CommentsSubmitted"/> goes
 /// through the real broker to the real worker and must change nothing. Runs alone so that this class's worker is the
 /// only consumer of the queue, and the test waits until that worker has consumed the duplicate before it asserts.
 /// </summary>
@@ -64,7 +64,7 @@ public sealed class RedeliveryTests : IAsyncLifetime
         await using (var scope = _api.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IBus>()
-                .Publish(new CommentSubmitted(id, _site, "story", null, "Reader", "now an 1d10t text", DateTimeOffset.UtcNow));
+                .Publish(new CommentsSubmitted([new CommentSubmitted(id, _site, "story", null, "Reader", "now an 1d10t text", DateTimeOffset.UtcNow)]));
         }
 
         await consumed.Consumed.WaitAsync(TimeSpan.FromSeconds(20));
@@ -83,13 +83,13 @@ public sealed class RedeliveryTests : IAsyncLifetime
     private async Task<long> ModeratedEventsFor(Guid id)
     {
         await using var command = _db.CreateCommand(
-            "SELECT count(*) FROM outbox WHERE message_type = @type AND payload->>'commentId' = @id");
-        command.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
+            $"SELECT count(*) FROM {OutboxItems.Relation} WHERE message_type = @type AND item->>'commentId' = @id");
+        command.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
         command.Parameters.AddWithValue("id", id.ToString());
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Completes when the worker has finished consuming (successfully or not) a CommentSubmitted for one id.</summary>
+    /// <summary>Completes when the worker has finished consuming (successfully or not) the submission of one comment id.</summary>
     private sealed class ConsumedSubmissions(Guid commentId) : IConsumeObserver
     {
         private readonly TaskCompletionSource _consumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,7 +100,7 @@ public sealed class RedeliveryTests : IAsyncLifetime
 
         public Task PostConsume<T>(ConsumeContext<T> context) where T : class
         {
-            if (context.Message is CommentSubmitted submitted && submitted.CommentId == commentId)
+            if (context.Message is CommentsSubmitted submitted && submitted.Comments.Any(c => c.CommentId == commentId))
             {
                 _consumed.TrySetResult();
             }
@@ -110,7 +110,7 @@ public sealed class RedeliveryTests : IAsyncLifetime
 
         public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception) where T : class
         {
-            if (context.Message is CommentSubmitted submitted && submitted.CommentId == commentId)
+            if (context.Message is CommentsSubmitted submitted && submitted.Comments.Any(c => c.CommentId == commentId))
             {
                 _consumed.TrySetException(new InvalidOperationException("the worker failed on the duplicate", exception));
             }

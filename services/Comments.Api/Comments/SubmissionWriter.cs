@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Comments.Contracts;
 using Comments.ServiceDefaults.Database;
 using Comments.ServiceDefaults.Outbox;
 using Npgsql;
@@ -8,11 +9,13 @@ namespace Comments.Api.Comments;
 /// <summary>A sender's rate limit: one comment per <paramref name="Window"/> by the value of <paramref name="Column"/>.</summary>
 public sealed record SenderLimit(string Column, string Key, TimeSpan Window);
 
-/// <summary>A checked comment ready to store: its row, its <c>CommentSubmitted</c> outbox message and its senders' limits.</summary>
+/// <summary>A checked comment ready to store: its row and its senders' limits.</summary>
 public sealed record PendingComment(
     Guid Id, string SiteId, string ArticleId, bool CreateArticle, Guid? ParentId, Guid? RootId, string AuthorName,
-    string? EmailHash, string? UserId, string? ClientKey, string Body, DateTimeOffset Now, OutboxRow Outbox,
-    IReadOnlyList<SenderLimit> Limits);
+    string? EmailHash, string? UserId, string? ClientKey, string Body, DateTimeOffset Now, IReadOnlyList<SenderLimit> Limits)
+{
+    public CommentSubmitted Message => new(Id, SiteId, ArticleId, ParentId, AuthorName, Body, Now);
+}
 
 /// <summary>What became of a <see cref="PendingComment"/>: stored, or refused by a rate limit for <c>RetryAfter</c>.</summary>
 public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
@@ -20,7 +23,8 @@ public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
 /// <summary>
 /// Stores comments in groups: requests that arrive while a group is being written wait for the next one, which takes them
 /// all (up to <see cref="MaxBatch"/>) in one transaction — the senders' rate-limit locks and checks in one round trip, every
-/// comment with its article and outbox message in one statement. A lone request is written at once. Under load this
+/// comment with its article, and the group's one <see cref="CommentsSubmitted"/> outbox message, in one statement. A lone
+/// request is written at once. Under load this
 /// replaces one transaction per comment (each taking its own lock on the article row for the foreign key) with one per
 /// group, which is where PostgreSQL spent most of its time. A group that fails on a statement error is written again one
 /// comment at a time, so one bad comment never fails the others.
@@ -243,13 +247,14 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
 
     /// <summary>
     /// One statement for the group, so it is atomic by itself: the articles of sites that create them on first comment,
-    /// the comments, and each comment's outbox message (the foreign key is checked at the end of the statement, so it
-    /// sees the articles inserted here).
+    /// the comments, and the outbox message announcing them all (the foreign key is checked at the end of the statement, so
+    /// it sees the articles inserted here).
     /// </summary>
     private static async Task InsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingComment> comments, CancellationToken ct)
     {
         var articles = comments.Where(c => c.CreateArticle).Select(c => (c.SiteId, c.ArticleId)).Distinct().ToArray();
+        var now = comments.Max(c => c.Now);
         await using var insert = new NpgsqlCommand(
             $"""
             WITH article AS (
@@ -261,15 +266,10 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
                                       client_key, body, status, created_at)
                 SELECT c.id, c.site, c.article, c.parent, c.root, c.name, c.email, c.usr, c.client, c.body, 'pending', c.created
                 FROM unnest(@ids, @sites, @articles, @parents, @roots, @names, @emails, @users, @clients, @bodies, @created)
-                    AS c(id, site, article, parent, root, name, email, usr, client, body, created)
-                RETURNING id)
-            INSERT INTO outbox (message_id, message_type, payload, created_at)
-            SELECT o.message_id, o.type, o.payload::jsonb, o.created
-            FROM unnest(@ids, @outbox_ids, @outbox_types, @outbox_payloads, @created) AS o(comment_id, message_id, type, payload, created)
-            JOIN stored ON stored.id = o.comment_id
-            ORDER BY o.message_id
+                    AS c(id, site, article, parent, root, name, email, usr, client, body, created))
+            {OutboxWriter.InsertSql}
             """, connection, transaction);
-        insert.Parameters.AddWithValue("now", comments[0].Now);
+        insert.Parameters.AddWithValue("now", now);
         insert.Parameters.AddWithValue("article_sites", articles.Select(a => a.SiteId).ToArray());
         insert.Parameters.AddWithValue("article_ids", articles.Select(a => a.ArticleId).ToArray());
         insert.Parameters.AddWithValue("ids", comments.Select(c => c.Id).ToArray());
@@ -283,9 +283,7 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
         insert.Parameters.AddWithValue("clients", comments.Select(c => c.ClientKey).ToArray());
         insert.Parameters.AddWithValue("bodies", comments.Select(c => c.Body).ToArray());
         insert.Parameters.AddWithValue("created", comments.Select(c => c.Now).ToArray());
-        insert.Parameters.AddWithValue("outbox_ids", comments.Select(c => c.Outbox.MessageId).ToArray());
-        insert.Parameters.AddWithValue("outbox_types", comments.Select(c => c.Outbox.MessageType).ToArray());
-        insert.Parameters.AddWithValue("outbox_payloads", comments.Select(c => c.Outbox.Payload).ToArray());
+        OutboxWriter.Row(new CommentsSubmitted(comments.Select(c => c.Message).ToArray()), now).AddParameters(insert);
         await insert.ExecuteNonQueryAsync(ct);
     }
 

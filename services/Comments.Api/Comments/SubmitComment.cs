@@ -130,7 +130,7 @@ public static class SubmitCommentEndpoint
     /// <summary>
     /// Reads what the comment needs (its site's policy, the article, the comment replied to), then hands it to the
     /// <see cref="SubmissionWriter"/>, which applies the senders' rate limits and stores the row with its
-    /// <see cref="CommentSubmitted"/> outbox message in one transaction, together with whatever else arrived meanwhile.
+    /// <see cref="CommentsSubmitted"/> outbox message in one transaction, together with whatever else arrived meanwhile.
     /// </summary>
     private static async Task<(StoreOutcome, TimeSpan)> StoreAsync(
         NpgsqlDataSource dataSource, SubmissionWriter writer, string siteId, string articleId, Guid id, ValidComment comment,
@@ -187,10 +187,9 @@ public static class SubmitCommentEndpoint
         var senderLimits = new[] { new SenderLimit("client_key", sender.ClientKey ?? "", limits.PerClient), new SenderLimit("author_key", sender.AuthorKey ?? "", limits.PerAuthor) }
             .Where(l => l.Key.Length > 0 && l.Window > TimeSpan.Zero)
             .ToArray();
-        var outbox = OutboxWriter.Row(new CommentSubmitted(id, siteId, articleId, comment.ParentId, comment.AuthorName, comment.Body, now), now);
         var outcome = await writer.WriteAsync(
             new PendingComment(id, siteId, articleId, autoCreate, comment.ParentId, rootId, comment.AuthorName, sender.EmailHash,
-                sender.UserId, sender.ClientKey, comment.Body, now, outbox, senderLimits),
+                sender.UserId, sender.ClientKey, comment.Body, now, senderLimits),
             ct);
         return outcome.Stored ? (StoreOutcome.Stored, default) : (StoreOutcome.TooSoon, outcome.RetryAfter);
     }

@@ -23,7 +23,7 @@ public sealed record BulkItemResult(Guid Id, int Status, string? CommentStatus, 
 public sealed record BulkDecisionResponse(int Applied, IReadOnlyList<BulkItemResult> Results);
 
 /// <summary>
-/// Approve and reject, one comment or many. Each comment's change, its audit row and its <see cref="CommentModerated"/> outbox
+/// Approve and reject, one comment or many. Each comment's change, its audit row and its <see cref="CommentsModerated"/> outbox
 /// message commit together; the change is guarded in SQL by the states the action may leave (and the state the moderator saw),
 /// so a stale action answers 409 and changes nothing.
 /// </summary>
@@ -197,7 +197,7 @@ public static class CommentDecisions
             siteId, action.By, action.AuditAction, CommentId: id, Reason: action.Reason, Note: action.Note,
             BeforeStatus: previous, AfterStatus: action.To), now, ct);
         await OutboxWriter.EnqueueAsync(connection, transaction,
-            new CommentModerated(id, siteId, articleId!, action.To, [action.EventReason], now), now, ct);
+            new CommentsModerated([new CommentModerated(id, siteId, articleId!, action.To, [action.EventReason], now)]), now, ct);
         return new Outcome(Result.Applied, previous, action.To);
     }
 

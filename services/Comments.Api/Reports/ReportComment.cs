@@ -216,7 +216,7 @@ public static partial class ReportCommentEndpoint
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry(siteId, null, "pull_reported", CommentId: id,
             Reason: eventReason, BeforeStatus: "approved", AfterStatus: "reported", Details: new { reports = open }), now, ct);
         await OutboxWriter.EnqueueAsync(connection, transaction,
-            new CommentModerated(id, siteId, articleId!, "reported", [eventReason], now), now, ct);
+            new CommentsModerated([new CommentModerated(id, siteId, articleId!, "reported", [eventReason], now)]), now, ct);
         await transaction.CommitAsync(ct);
         return Outcome.Pulled;
     }

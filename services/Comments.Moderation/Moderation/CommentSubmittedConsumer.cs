@@ -11,9 +11,10 @@ using NpgsqlTypes;
 namespace Comments.Moderation.Moderation;
 
 /// <summary>
-/// Scores submitted comments in batches (whatever arrived together, up to <c>Messaging:BatchSize</c>): one
-/// query loads every comment's state, site policy and ban, one statement stores every decision with a state-guarded update
-/// and announces each through the outbox. A redelivered message finds its comment no longer pending and changes nothing.
+/// Scores submitted comments in batches (whatever groups arrived together, up to <c>Messaging:BatchSize</c> messages, taken
+/// <see cref="MaxPerStatement"/> comments at a time): one query loads every comment's state, site policy and ban, one
+/// statement stores every decision with a state-guarded update and announces them in one <see cref="CommentsModerated"/>
+/// outbox message. A redelivered message finds its comments no longer pending and changes nothing.
 /// </summary>
 public sealed partial class CommentSubmittedConsumer(
     NpgsqlDataSource dataSource,
@@ -21,22 +22,40 @@ public sealed partial class CommentSubmittedConsumer(
     IOptions<ModerationOptions> options,
     OutboxSignal outboxSignal,
     TimeProvider time,
-    ILogger<CommentSubmittedConsumer> logger) : IConsumer<Batch<CommentSubmitted>>
+    ILogger<CommentSubmittedConsumer> logger) : IConsumer<Batch<CommentsSubmitted>>
 {
+    /// <summary>Most comments loaded and decided by one statement (and announced by one message), however large the batch.</summary>
+    public const int MaxPerStatement = 500;
+
     private sealed record Stored(string Status, string Policy, bool Banned, DateTimeOffset? BannedUntil);
 
     private sealed record Decided(CommentSubmitted Message, string Status, Decision Decision);
 
-    public async Task Consume(ConsumeContext<Batch<CommentSubmitted>> context)
+    public async Task Consume(ConsumeContext<Batch<CommentsSubmitted>> context)
     {
         // A redelivery can put the same comment in a batch twice; it is decided once.
-        var messages = context.Message.Select(m => m.Message).DistinctBy(m => m.CommentId).ToList();
+        var comments = context.Message.SelectMany(m => m.Message.Comments).DistinctBy(m => m.CommentId).ToList();
         var ct = context.CancellationToken;
-        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        Exception? failure = null;
+        foreach (var chunk in comments.Chunk(MaxPerStatement))
+        {
+            failure ??= await DecideAsync(connection, chunk, ct);
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("A comment in the batch could not be decided; the batch is retried.", failure);
+        }
+    }
+
+    /// <summary>Decides and stores one chunk; returns the first comment's failure to decide, if any (the rest are stored).</summary>
+    private async Task<Exception?> DecideAsync(NpgsqlConnection connection, CommentSubmitted[] messages, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
         var stored = await LoadAsync(connection, messages, now, ct);
 
-        var decided = new List<Decided>(messages.Count);
+        var decided = new List<Decided>(messages.Length);
         var policies = new Dictionary<string, SitePolicy>(StringComparer.Ordinal); // a batch is mostly one or two sites
         Exception? failure = null;
         foreach (var message in messages)
@@ -82,14 +101,11 @@ public sealed partial class CommentSubmittedConsumer(
             await StoreAsync(connection, decided, now, ct);
         }
 
-        if (failure is not null)
-        {
-            throw new InvalidOperationException("A comment in the batch could not be decided; the batch is retried.", failure);
-        }
+        return failure;
     }
 
     private static async Task<Dictionary<Guid, Stored>> LoadAsync(
-        NpgsqlConnection connection, List<CommentSubmitted> messages, DateTimeOffset now, CancellationToken ct)
+        NpgsqlConnection connection, CommentSubmitted[] messages, DateTimeOffset now, CancellationToken ct)
     {
         await using var load = new NpgsqlCommand(
             """
@@ -105,7 +121,7 @@ public sealed partial class CommentSubmittedConsumer(
             """, connection);
         load.Parameters.AddWithValue("ids", messages.Select(m => m.CommentId).ToArray());
         load.Parameters.AddWithValue("now", now);
-        var stored = new Dictionary<Guid, Stored>(messages.Count);
+        var stored = new Dictionary<Guid, Stored>(messages.Length);
         await using var reader = await load.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -117,36 +133,40 @@ public sealed partial class CommentSubmittedConsumer(
     }
 
     /// <summary>
-    /// One statement, so one round trip and atomic by itself: the state-guarded updates and, for each row they changed, the
-    /// outbox message announcing it.
+    /// One statement, so one round trip and atomic by itself: the state-guarded updates and the outbox message announcing
+    /// the rows they changed (none when another delivery decided them all first).
     /// </summary>
     private async Task StoreAsync(NpgsqlConnection connection, List<Decided> decided, DateTimeOffset now, CancellationToken ct)
     {
-        var rows = decided.Select(d => OutboxWriter.Row(
-            new CommentModerated(d.Message.CommentId, d.Message.SiteId, d.Message.ArticleId, d.Status, d.Decision.Reasons, now), now)).ToArray();
+        var events = decided.Select(d => JsonSerializer.Serialize(
+            new CommentModerated(d.Message.CommentId, d.Message.SiteId, d.Message.ArticleId, d.Status, d.Decision.Reasons, now),
+            OutboxWriter.SerializerOptions)).ToArray();
         await using var decide = new NpgsqlCommand(
             """
             WITH input AS (
-                SELECT * FROM unnest(@ids, @statuses, @scores::jsonb[], @reasons::jsonb[], @message_ids, @payloads::jsonb[])
-                    AS i(id, status, scores, reasons, message_id, payload)),
+                SELECT * FROM unnest(@ids, @statuses, @scores::jsonb[], @reasons::jsonb[], @events::jsonb[]) WITH ORDINALITY
+                    AS i(id, status, scores, reasons, event, position)),
             decided AS (
                 UPDATE comments c SET status = i.status, scores = i.scores, reasons = i.reasons,
                     model_version = @model, decided_at = @now
                 FROM input i
                 WHERE c.id = i.id AND c.status = 'pending'
-                RETURNING c.id)
-            INSERT INTO outbox (message_id, message_type, payload, created_at)
-            SELECT i.message_id, @type, i.payload, @now FROM input i JOIN decided d ON d.id = i.id
-            ORDER BY i.message_id
-            RETURNING (payload->>'commentId')::uuid
+                RETURNING c.id),
+            announced AS (
+                INSERT INTO outbox (message_id, message_type, payload, created_at)
+                SELECT @message_id, @type, jsonb_build_object(@list::text, jsonb_agg(i.event ORDER BY i.position)), @now
+                FROM input i JOIN decided d ON d.id = i.id
+                HAVING count(*) > 0)
+            SELECT id FROM decided
             """, connection);
         decide.Parameters.AddWithValue("ids", decided.Select(d => d.Message.CommentId).ToArray());
         decide.Parameters.AddWithValue("statuses", decided.Select(d => d.Status).ToArray());
         decide.Parameters.AddWithValue("scores", NpgsqlDbType.Array | NpgsqlDbType.Text, decided.Select(d => JsonSerializer.Serialize(d.Decision.Scores)).ToArray());
         decide.Parameters.AddWithValue("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, decided.Select(d => JsonSerializer.Serialize(d.Decision.Reasons)).ToArray());
-        decide.Parameters.AddWithValue("message_ids", rows.Select(r => r.MessageId).ToArray());
-        decide.Parameters.AddWithValue("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, rows.Select(r => r.Payload).ToArray());
-        decide.Parameters.AddWithValue("type", rows[0].MessageType);
+        decide.Parameters.AddWithValue("events", NpgsqlDbType.Array | NpgsqlDbType.Text, events);
+        decide.Parameters.AddWithValue("list", OutboxWriter.SerializerOptions.PropertyNamingPolicy!.ConvertName(nameof(CommentsModerated.Decisions)));
+        decide.Parameters.AddWithValue("message_id", Guid.CreateVersion7(now));
+        decide.Parameters.AddWithValue("type", MessageTypes.NameOf(typeof(CommentsModerated)));
         decide.Parameters.AddWithValue("model", moderator.ModelVersion);
         decide.Parameters.AddWithValue("now", now);
 

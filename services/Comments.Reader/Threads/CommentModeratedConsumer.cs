@@ -9,15 +9,15 @@ namespace Comments.Reader.Threads;
 
 /// <summary>
 /// Decisions change what their articles' threads show: drop each article's cached pages first (once per article, however
-/// many decisions the batch holds), then tell open pages, so a page that reacts by reading the thread already sees the
+/// many decisions the batch's messages hold), then tell open pages, so a page that reacts by reading the thread already sees the
 /// new state.
 /// </summary>
 public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource)
-    : IConsumer<Batch<CommentModerated>>
+    : IConsumer<Batch<CommentsModerated>>
 {
-    public async Task Consume(ConsumeContext<Batch<CommentModerated>> context)
+    public async Task Consume(ConsumeContext<Batch<CommentsModerated>> context)
     {
-        var messages = context.Message.Select(m => m.Message).ToList();
+        var messages = context.Message.SelectMany(m => m.Message.Decisions).ToList();
         // Redis and PostgreSQL side by side: both must be done before the announcements, neither needs the other.
         var invalidations = Task.WhenAll(messages
             .Select(m => (m.SiteId, m.ArticleId)).Distinct()

@@ -11,7 +11,8 @@ namespace Comments.ServiceDefaults.Outbox;
 /// </summary>
 public static class OutboxWriter
 {
-    internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
+    /// <summary>How payloads are written (web defaults: camelCase names), for callers that build a payload in SQL from parts.</summary>
+    public static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>
     /// The head of an insert of one <see cref="OutboxRow"/>, for callers that write their data and its message in a single

@@ -55,9 +55,9 @@ public sealed class SiteKeySubmissionTests : IAsyncLifetime
     private async Task<long> Written()
     {
         await using var command = _db.CreateCommand(
-            """
+            $"""
             SELECT (SELECT count(*) FROM comments WHERE site_id = @site)
-                 + (SELECT count(*) FROM outbox WHERE payload->>'siteId' = @site AND message_type = 'Comments.Contracts.CommentSubmitted')
+                 + (SELECT count(*) FROM {OutboxItems.Relation} WHERE item->>'siteId' = @site AND message_type = 'Comments.Contracts.CommentsSubmitted')
             """);
         command.Parameters.AddWithValue("site", _site);
         return (long)(await command.ExecuteScalarAsync())!;

@@ -37,7 +37,6 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
         return new PendingComment(id, _site, article, createArticle, null, null, "Reader", null, null, clientKey, "A calm remark.", now,
-            OutboxWriter.Row(new CommentSubmitted(id, _site, article, null, "Reader", "A calm remark.", now), now),
             clientKey is null ? [] : [new SenderLimit("client_key", clientKey, window)]);
     }
 
@@ -125,9 +124,9 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         var goodIds = good.Select(c => c.Id).ToArray();
         var badIds = bad.Select(c => c.Id).ToArray();
         Assert.Equal(200, await Count("SELECT count(*) FROM comments WHERE id = ANY(@ids) AND status = 'pending'", goodIds));
-        Assert.Equal(200, await Count("SELECT count(*) FROM outbox WHERE payload->>'commentId' = ANY(@ids_text)", goodIds));
+        Assert.Equal(200, await Count($"SELECT count(*) FROM {OutboxItems.Relation} WHERE item->>'commentId' = ANY(@ids_text)", goodIds));
         Assert.Equal(0, await Count("SELECT count(*) FROM comments WHERE id = ANY(@ids)", badIds));
-        Assert.Equal(0, await Count("SELECT count(*) FROM outbox WHERE payload->>'commentId' = ANY(@ids_text)", badIds));
+        Assert.Equal(0, await Count($"SELECT count(*) FROM {OutboxItems.Relation} WHERE item->>'commentId' = ANY(@ids_text)", badIds));
     }
 
     [Fact]
@@ -145,6 +144,40 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         Assert.All(outcomes[..^1].Where(o => !o.Stored), o => Assert.InRange(o.RetryAfter, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(3)));
         Assert.True(outcomes[^1].Stored);
         Assert.Equal(1, await Count("SELECT count(*) FROM comments WHERE id = ANY(@ids)", flood.Select(c => c.Id).ToArray()));
+    }
+
+    [Fact]
+    public async Task AnnouncesTheCommentsAGroupStoredInOneMessageInArrivalOrderWithoutTheOneARateLimitRefused()
+    {
+        var window = TimeSpan.FromSeconds(3);
+        var stored = Enumerable.Range(0, 5).Select(_ => Comment("story", clientKey: $"client-{Guid.NewGuid():N}", window: window)).ToList();
+        var refused = Comment("story", clientKey: stored[2].ClientKey, window: window);
+
+        var release = await StallWritersAsync();
+        var writes = stored.Append(refused).Select(c => _writer.WriteAsync(c, CancellationToken.None)).ToList();
+        await release();
+        var outcomes = await Task.WhenAll(writes);
+
+        Assert.All(outcomes[..^1], o => Assert.True(o.Stored));
+        Assert.False(outcomes[^1].Stored);
+        await using var command = _db.CreateCommand(
+            $"""
+            SELECT id, message_type, item->>'commentId' FROM {OutboxItems.Relation}
+            WHERE item->>'commentId' = ANY(@ids) ORDER BY id
+            """);
+        command.Parameters.AddWithValue("ids", stored.Append(refused).Select(c => c.Id.ToString()).ToArray());
+        var announced = new List<(long Message, string Type, Guid Id)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                announced.Add((reader.GetInt64(0), reader.GetString(1), Guid.Parse(reader.GetString(2))));
+            }
+        }
+
+        Assert.Single(announced.Select(a => a.Message).Distinct());
+        Assert.All(announced, a => Assert.Equal(typeof(CommentsSubmitted).FullName, a.Type));
+        Assert.Equal(stored.Select(c => c.Id), announced.Select(a => a.Id));
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class SubmitCommentTests : IAsyncLifetime
 
     // Only the Api's own messages: a worker of a parallel test may already have decided the comment.
     private Task<long> OutboxRows() => CountAsync(
-        "SELECT count(*) FROM outbox WHERE payload->>'siteId' = @site AND message_type = 'Comments.Contracts.CommentSubmitted'");
+        $"SELECT count(*) FROM {OutboxItems.Relation} WHERE item->>'siteId' = @site AND message_type = 'Comments.Contracts.CommentsSubmitted'");
 
     private Task<long> ArticleRows() => CountAsync("SELECT count(*) FROM articles WHERE site_id = @site");
 

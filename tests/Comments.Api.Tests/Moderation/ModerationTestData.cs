@@ -51,11 +51,11 @@ public static class ModerationTestData
         return (string?)await command.ExecuteScalarAsync();
     }
 
-    /// <summary>The statuses of the CommentModerated outbox messages for a comment, oldest first.</summary>
+    /// <summary>The statuses announced for a comment by CommentsModerated outbox messages, oldest first.</summary>
     public static async Task<List<string>> ModeratedEventsAsync(NpgsqlDataSource db, Guid id)
     {
         await using var command = db.CreateCommand(
-            "SELECT payload->>'status' FROM outbox WHERE message_type = 'Comments.Contracts.CommentModerated' AND payload->>'commentId' = @id ORDER BY id");
+            $"SELECT item->>'status' FROM {OutboxItems.Relation} WHERE message_type = 'Comments.Contracts.CommentsModerated' AND item->>'commentId' = @id ORDER BY id");
         command.Parameters.AddWithValue("id", id.ToString());
         var statuses = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

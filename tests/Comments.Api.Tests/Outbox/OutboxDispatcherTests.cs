@@ -29,7 +29,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         var message = new CommentModerated(Guid.CreateVersion7(), "site", "article", "approved", [], DateTimeOffset.UtcNow);
         await using var connection = await _db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await OutboxWriter.EnqueueAsync(connection, transaction, message, DateTimeOffset.UtcNow, CancellationToken.None);
+        await OutboxWriter.EnqueueAsync(connection, transaction, new CommentsModerated([message]), DateTimeOffset.UtcNow, CancellationToken.None);
         await transaction.CommitAsync();
         return message.CommentId;
     }
@@ -52,8 +52,8 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         var unsent = await EnqueueAsync();
         await using (var stamp = _db.CreateCommand(
             """
-            UPDATE outbox SET sent_at = CASE payload->>'commentId' WHEN @old THEN now() - interval '8 days' ELSE now() - interval '1 day' END
-            WHERE payload->>'commentId' IN (@old, @recent)
+            UPDATE outbox SET sent_at = CASE payload#>>'{decisions,0,commentId}' WHEN @old THEN now() - interval '8 days' ELSE now() - interval '1 day' END
+            WHERE payload#>>'{decisions,0,commentId}' IN (@old, @recent)
             """))
         {
             stamp.Parameters.AddWithValue("old", old.ToString());
@@ -64,7 +64,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         var purged = await _dispatcher.PurgeSentAsync(CancellationToken.None); // default retention: 7 days
 
         Assert.Equal(1, purged);
-        await using var left = _db.CreateCommand("SELECT payload->>'commentId' FROM outbox ORDER BY id");
+        await using var left = _db.CreateCommand("SELECT payload#>>'{decisions,0,commentId}' FROM outbox ORDER BY id");
         await using var reader = await left.ExecuteReaderAsync();
         var ids = new List<string>();
         while (await reader.ReadAsync())
@@ -103,7 +103,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
 
         Assert.Equal(new DispatchResult(1, 0), result);
         var published = Assert.Single(_publisher.Published);
-        Assert.Equal(typeof(CommentModerated).FullName, published.MessageType);
+        Assert.Equal(typeof(CommentsModerated).FullName, published.MessageType);
         Assert.Contains(commentId.ToString(), published.Payload, StringComparison.Ordinal);
         Assert.NotNull((await RowAsync()).SentAt);
     }

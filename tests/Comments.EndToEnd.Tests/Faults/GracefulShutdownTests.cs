@@ -106,17 +106,18 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
             "the restarted Api published every outbox row and every comment was decided");
 
         await using var check = db.CreateCommand(
-            """
+            $"""
             SELECT (SELECT count(*) FROM comments WHERE id = ANY(@ids) AND status IN ('approved', 'rejected')),
-                   (SELECT count(*) FROM outbox WHERE message_type = @type AND (payload->>'commentId')::uuid = ANY(@ids) AND sent_at IS NOT NULL),
+                   (SELECT count(*) FROM {OutboxItems.Relation}
+                    WHERE message_type = @type AND (item->>'commentId')::uuid = ANY(@ids) AND sent_at IS NOT NULL),
                    (SELECT count(*) FROM comments)
             """);
         check.Parameters.AddWithValue("ids", all);
-        check.Parameters.AddWithValue("type", typeof(CommentSubmitted).FullName!);
+        check.Parameters.AddWithValue("type", typeof(CommentsSubmitted).FullName!);
         await using var reader = await check.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal(all.Length, reader.GetInt64(0)); // every 202 has its row, decided
-        Assert.Equal(all.Length, reader.GetInt64(1)); // and its one CommentSubmitted, published
+        Assert.Equal(all.Length, reader.GetInt64(1)); // each in one published CommentsSubmitted
         Assert.Equal(all.Length, reader.GetInt64(2)); // and no row whose request went unanswered
         Assert.Equal(0, (await api.TerminateAsync()).ExitCode);
     }
@@ -129,7 +130,7 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
         var site = await TestSites.CreateAsync(servers, connectionString: servers.Postgres);
         // Small batches, so the worker is still deep in the backlog (with batches in flight) when the signal comes.
         await using var worker = new ServiceProcess("Comments.Moderation", servers,
-            new Dictionary<string, string?> { ["Messaging:BatchSize"] = "10", ["Messaging:BatchConcurrency"] = "2" });
+            new Dictionary<string, string?> { ["Messaging:BatchSize"] = "1", ["Messaging:BatchConcurrency"] = "2" });
         await worker.StartAsync(); // declares and binds its queue, so the backlog waits there
         Assert.Equal(0, (await worker.TerminateAsync()).ExitCode);
 
@@ -149,7 +150,7 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
             }
 
             await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(Submitter)));
-            await Eventually.Within(TimeSpan.FromSeconds(60), async () => await UnsentAsync(servers, typeof(CommentSubmitted)) == 0 ? "" : null,
+            await Eventually.Within(TimeSpan.FromSeconds(60), async () => await UnsentAsync(servers, typeof(CommentsSubmitted)) == 0 ? "" : null,
                 "the whole backlog published to RabbitMQ");
         }
 
@@ -163,31 +164,37 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
         Assert.True(took < ServiceProcess.ShutdownTimeout, $"stopping took {took}");
         var pending = await ScalarAsync(db, "SELECT count(*) FROM comments WHERE status = 'pending'");
         Assert.True(pending > 0, "the worker finished the backlog before the signal; the test proved nothing");
-        // A decision and its event are one transaction: never a decided comment without its CommentModerated, or the reverse.
+        // A decision and its event are one transaction: never a decided comment without its announcement, or the reverse.
         Assert.Equal(0, await ScalarAsync(db,
             $"""
             SELECT count(*) FROM comments c
-            WHERE (c.status = 'pending') = EXISTS (SELECT 1 FROM outbox o
-                WHERE o.message_type = '{typeof(CommentModerated).FullName}' AND (o.payload->>'commentId')::uuid = c.id)
+            WHERE (c.status = 'pending') = EXISTS (SELECT 1 FROM {OutboxItems.Relation}
+                WHERE message_type = '{typeof(CommentsModerated).FullName}' AND (item->>'commentId')::uuid = c.id)
             """));
-        // Every comment still pending has its message back in the queue: nothing was acknowledged undone.
-        await Eventually.Within(TimeSpan.FromSeconds(10), async () => await QueueDepthAsync("comment-submitted") >= pending ? "" : null,
-            $"a message in the queue for each of the {pending} undecided comments");
+        // Every group holding a comment still pending is back in the queue: nothing was acknowledged undone.
+        var undoneGroups = await ScalarAsync(db,
+            $"""
+            SELECT count(*) FROM outbox o WHERE o.message_type = '{typeof(CommentsSubmitted).FullName}' AND EXISTS (
+                SELECT 1 FROM jsonb_array_elements(o.payload->'comments') e JOIN comments c ON c.id = (e->>'commentId')::uuid
+                WHERE c.status = 'pending')
+            """);
+        await Eventually.Within(TimeSpan.FromSeconds(10), async () => await QueueDepthAsync("comment-submitted") >= undoneGroups ? "" : null,
+            $"a message in the queue for each of the {undoneGroups} groups holding the {pending} undecided comments");
 
         await worker.StartAsync();
         await Eventually.Within(TimeSpan.FromSeconds(90), async () =>
             await ScalarAsync(db, "SELECT count(*) FROM comments WHERE status = 'pending'") == 0
-            && await UnsentAsync(servers, typeof(CommentModerated)) == 0 ? "" : null, "every comment decided after the restart");
+            && await UnsentAsync(servers, typeof(CommentsModerated)) == 0 ? "" : null, "every comment decided after the restart");
         Assert.Equal(0, (await worker.TerminateAsync()).ExitCode);
 
         await using var check = db.CreateCommand(
-            """
+            $"""
             SELECT (SELECT count(*) FROM comments),
                    (SELECT count(*) FROM comments WHERE status = 'rejected'),
-                   (SELECT count(*) FROM (SELECT payload->>'commentId' FROM outbox WHERE message_type = @type GROUP BY 1 HAVING count(*) = 1) AS once),
-                   (SELECT count(*) FROM outbox WHERE message_type = @type)
+                   (SELECT count(*) FROM (SELECT item->>'commentId' FROM {OutboxItems.Relation} WHERE message_type = @type GROUP BY 1 HAVING count(*) = 1) AS once),
+                   (SELECT count(*) FROM {OutboxItems.Relation} WHERE message_type = @type)
             """);
-        check.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
+        check.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
         await using var reader = await check.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal(Backlog, reader.GetInt64(0));
@@ -283,7 +290,7 @@ public sealed partial class GracefulShutdownTests(OwnBroker broker) : IClassFixt
         await using var db = NpgsqlDataSource.Create(servers.Postgres);
         await Eventually.Within(TimeSpan.FromSeconds(60), async () =>
             await ScalarAsync(db, "SELECT count(*) FROM comments WHERE status = 'pending'") == 0
-            && await UnsentAsync(servers, typeof(CommentModerated)) == 0 ? "" : null, $"all {submitted} comments decided and announced");
+            && await UnsentAsync(servers, typeof(CommentsModerated)) == 0 ? "" : null, $"all {submitted} comments decided and announced");
         await reader.StartAsync();
         foreach (var article in articles)
         {

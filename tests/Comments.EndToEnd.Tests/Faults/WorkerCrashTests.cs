@@ -65,17 +65,17 @@ public sealed class WorkerCrashTests
         }, "every accepted comment decided");
 
         await using var command = db.CreateCommand(
-            """
+            $"""
             SELECT (SELECT count(*) FROM comments WHERE site_id = @site),
                    (SELECT count(*) FROM comments WHERE site_id = @site AND id = ANY(@ids) AND status IN ('approved', 'rejected')),
                    (SELECT count(*) FROM comments WHERE site_id = @site AND status = 'rejected'),
-                   (SELECT count(*) FROM (SELECT payload->>'commentId' FROM outbox
-                        WHERE message_type = @type AND payload->>'siteId' = @site GROUP BY 1 HAVING count(*) = 1) AS once),
-                   (SELECT count(*) FROM outbox WHERE message_type = @type AND payload->>'siteId' = @site)
+                   (SELECT count(*) FROM (SELECT item->>'commentId' FROM {OutboxItems.Relation}
+                        WHERE message_type = @type AND item->>'siteId' = @site GROUP BY 1 HAVING count(*) = 1) AS once),
+                   (SELECT count(*) FROM {OutboxItems.Relation} WHERE message_type = @type AND item->>'siteId' = @site)
             """);
         command.Parameters.AddWithValue("site", site);
         command.Parameters.AddWithValue("ids", accepted.ToArray());
-        command.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
+        command.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal(Comments, reader.GetInt64(0));      // no duplicate rows

@@ -64,18 +64,22 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         return message;
     }
 
-    private Task Deliver(CommentSubmitted message) => DeliverTogether([message]);
+    private Task Deliver(CommentSubmitted message) => DeliverTogether([[message]]);
 
-    /// <summary>Publishes the messages back to back (so they share a batch) and waits until each was consumed without error.</summary>
-    private async Task DeliverTogether(IReadOnlyList<CommentSubmitted> messages, bool expectFaults = false)
+    /// <summary>
+    /// Publishes one message per group, back to back (so they share a batch), and waits until each was consumed without
+    /// error (or, with <paramref name="expectFaults"/>, until one failed).
+    /// </summary>
+    private async Task DeliverTogether(IReadOnlyList<IReadOnlyList<CommentSubmitted>> groups, bool expectFaults = false)
     {
-        var ids = messages.Select(m => m.CommentId).ToHashSet();
-        int Consumed(bool faulted) => _harness.Consumed.Select<CommentSubmitted>(m => ids.Contains(m.Context.Message.CommentId))
+        var ids = groups.SelectMany(g => g).Select(m => m.CommentId).ToHashSet();
+        int Consumed(bool faulted) => _harness.Consumed
+            .Select<CommentsSubmitted>(m => m.Context.Message.Comments.Any(c => ids.Contains(c.CommentId)))
             .Count(m => (m.Exception is not null) == faulted);
         var before = Consumed(faulted: false);
-        await Task.WhenAll(messages.Select(m => _harness.Bus.Publish(m)));
+        await Task.WhenAll(groups.Select(g => _harness.Bus.Publish(new CommentsSubmitted(g))));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (expectFaults ? Consumed(faulted: true) == 0 : Consumed(faulted: false) < before + messages.Count)
+        while (expectFaults ? Consumed(faulted: true) == 0 : Consumed(faulted: false) < before + groups.Count)
         {
             Assert.True(DateTime.UtcNow < deadline, "the consumer did not receive the messages");
             await Task.Delay(20);
@@ -86,6 +90,9 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
             Assert.Equal(0, Consumed(faulted: true));
         }
     }
+
+    /// <summary>Each comment in its own message, as when submissions trickle in one at a time.</summary>
+    private Task DeliverEachAlone(IEnumerable<CommentSubmitted> messages) => DeliverTogether([.. messages.Select(m => (IReadOnlyList<CommentSubmitted>)[m])]);
 
     private async Task<(string Status, string Reasons, string? Model, DateTime? DecidedAt)> Row(Guid id)
     {
@@ -99,8 +106,12 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
 
     private async Task<long> ModeratedEvents(Guid id)
     {
-        await using var command = _db.CreateCommand("SELECT count(*) FROM outbox WHERE message_type = @type AND payload->>'commentId' = @id");
-        command.Parameters.AddWithValue("type", typeof(CommentModerated).FullName!);
+        await using var command = _db.CreateCommand(
+            """
+            SELECT count(*) FROM outbox o, jsonb_array_elements(o.payload->'decisions') d
+            WHERE o.message_type = @type AND d->>'commentId' = @id
+            """);
+        command.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
         command.Parameters.AddWithValue("id", id.ToString());
         return (long)(await command.ExecuteScalarAsync())!;
     }
@@ -326,7 +337,7 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         }
 
         // Twice over, as after a redelivery: the second copy of each message finds its comment decided.
-        await DeliverTogether([.. clean, .. banned, .. clean]);
+        await DeliverEachAlone([.. clean, .. banned, .. clean]);
 
         foreach (var message in clean)
         {
@@ -341,6 +352,43 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
             Assert.Contains("banned word: moron", row.Reasons, StringComparison.Ordinal);
             Assert.Equal(1, await ModeratedEvents(message.CommentId));
         }
+    }
+
+    [Fact]
+    public async Task AGroupOfCommentsIsAnnouncedInOneMessageListingOnlyTheOnesItDecided()
+    {
+        var decidedBefore = await PendingComment("Decided by an earlier delivery.");
+        await Deliver(decidedBefore);
+        var group = new List<CommentSubmitted>();
+        for (var i = 0; i < 5; i++)
+        {
+            group.Add(await PendingComment(i % 2 == 0 ? $"Calm remark {i}." : $"You moron, number {i}."));
+        }
+
+        await DeliverTogether([[group[0], group[1], decidedBefore, group[2], group[3], group[4]]]);
+
+        await using var command = _db.CreateCommand(
+            """
+            SELECT o.id, d->>'commentId', d->>'status' FROM outbox o, jsonb_array_elements(o.payload->'decisions') WITH ORDINALITY AS e(d, n)
+            WHERE o.message_type = @type AND (d->>'commentId')::uuid = ANY(@ids) ORDER BY o.id, e.n
+            """);
+        command.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
+        command.Parameters.AddWithValue("ids", group.Select(m => m.CommentId).Append(decidedBefore.CommentId).ToArray());
+        var announced = new List<(long Message, Guid Id, string Status)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                announced.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1)), reader.GetString(2)));
+            }
+        }
+
+        // The earlier delivery's own message, then one message for the group: its five new decisions in order, not the old one.
+        Assert.Equal(2, announced.Select(a => a.Message).Distinct().Count());
+        Assert.Equal(decidedBefore.CommentId, announced[0].Id);
+        Assert.Equal(group.Select(m => m.CommentId), announced.Skip(1).Select(a => a.Id));
+        Assert.Equal(["approved", "rejected", "approved", "rejected", "approved"], announced.Skip(1).Select(a => a.Status));
+        Assert.Single(announced.Skip(1).Select(a => a.Message).Distinct());
     }
 
     [Fact]
@@ -368,11 +416,11 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
             await command.ExecuteNonQueryAsync();
         }
 
-        await DeliverTogether([good, broken], expectFaults: true);
+        await DeliverTogether([[good], [broken]], expectFaults: true);
 
         // The good one shared the failing batch (its delivery failed with it) and was decided all the same.
         await Eventually.Within(TimeSpan.FromSeconds(10), () => Task.FromResult(
-            _harness.Consumed.Select<CommentSubmitted>(m => m.Context.Message.CommentId == good.CommentId && m.Exception is not null).Any()
+            _harness.Consumed.Select<CommentsSubmitted>(m => m.Context.Message.Comments.Any(c => c.CommentId == good.CommentId) && m.Exception is not null).Any()
                 ? "" : null), "the good comment's delivery failed with its batch");
         Assert.Equal("approved", (await Row(good.CommentId)).Status);
         Assert.Equal(1, await ModeratedEvents(good.CommentId));
