@@ -41,7 +41,7 @@ public sealed record BenchOptions(
             Int("live-rate", 200),
             Seconds("live-seconds", 30),
             Seconds("live-warmup-seconds", 3),
-            Get("ingest-rates", "500,1000,1500,2000,2500,3000,3500,4000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
+            Get("ingest-rates", "500,1000,2000,3000,3500,4000,4500,5000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
             Seconds("ingest-seconds", 30),
             ParsePids(Get("pids", string.Empty)),
             ParsePids(Get("server-pids", string.Empty)),

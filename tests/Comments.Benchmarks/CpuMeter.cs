@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Comments.Benchmarks;
 
 /// <summary>
-/// CPU time (user + system, from <c>/proc</c>) of named processes and all their descendants, so a phase's cost can be
+/// CPU time (user + system, from <c>/proc</c>) of named processes and all their descendants, living or exited, so a phase's cost can be
 /// split by process: the services, PostgreSQL's backends, RabbitMQ, Redis and this load generator itself.
 /// </summary>
 public sealed class CpuMeter(IReadOnlyList<(string Name, int Pid)> roots)
@@ -26,8 +26,10 @@ public sealed class CpuMeter(IReadOnlyList<(string Name, int Pid)> roots)
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 // The command name may hold spaces and parentheses: fields are counted after its closing one.
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // utime + stime, plus cutime + cstime: the time of children that exited and were reaped (a PostgreSQL
+                // backend whose connection closed), which would otherwise vanish from the tree between two snapshots.
                 processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture),
-                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+                    fields[11..15].Sum(field => long.Parse(field, CultureInfo.InvariantCulture)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
             {
