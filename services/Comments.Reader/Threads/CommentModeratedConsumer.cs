@@ -9,8 +9,8 @@ namespace Comments.Reader.Threads;
 
 /// <summary>
 /// Decisions change what their articles' threads show: drop each article's cached pages first (once per article, however
-/// many decisions the batch's messages hold), then tell open pages, so a page that reacts by reading the thread already sees the
-/// new state.
+/// many decisions the batch's messages hold), then tell open pages, so a page that reacts by reading the thread already
+/// sees the new state.
 /// </summary>
 public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource)
     : IConsumer<Batch<CommentsModerated>>
