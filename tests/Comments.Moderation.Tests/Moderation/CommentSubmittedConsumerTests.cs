@@ -392,6 +392,48 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGroupLargerThanOneStatementTakesIsDecidedWholeInChunksEachAnnouncedOnce()
+    {
+        var count = CommentSubmittedConsumer.MaxPerStatement + 20;
+        var group = new List<CommentSubmitted>(count);
+        for (var i = 0; i < count; i++)
+        {
+            group.Add(new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", $"Calm remark {i}.", DateTimeOffset.UtcNow));
+        }
+
+        await using (var command = _db.CreateCommand(
+            """
+            INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+            SELECT id, @site, 'story', 'Reader', body, 'pending', now() FROM unnest(@ids, @bodies) AS c(id, body);
+            """))
+        {
+            command.Parameters.AddWithValue("site", _site);
+            command.Parameters.AddWithValue("ids", group.Select(m => m.CommentId).ToArray());
+            command.Parameters.AddWithValue("bodies", group.Select(m => m.Body).ToArray());
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await DeliverTogether([group]);
+
+        await using var check = _db.CreateCommand(
+            """
+            SELECT (SELECT count(*) FROM comments WHERE id = ANY(@ids) AND status = 'approved'),
+                   (SELECT count(DISTINCT o.id) FROM outbox o, jsonb_array_elements(o.payload->'decisions') d
+                    WHERE o.message_type = @type AND (d->>'commentId')::uuid = ANY(@ids)),
+                   (SELECT count(*) FROM outbox o, jsonb_array_elements(o.payload->'decisions') d
+                    WHERE o.message_type = @type AND (d->>'commentId')::uuid = ANY(@ids))
+            """);
+        check.Parameters.AddWithValue("ids", group.Select(m => m.CommentId).ToArray());
+        check.Parameters.AddWithValue("type", typeof(CommentsModerated).FullName!);
+        await using var reader = await check.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(count, reader.GetInt64(0));
+        Assert.Equal(2, reader.GetInt64(1));     // one message per statement's worth
+        Assert.Equal(count, reader.GetInt64(2)); // each decision announced once
+    }
+
+    [Fact]
     public async Task ACommentThatCannotBeDecidedDoesNotHoldBackTheOthersInItsBatch()
     {
         var servers = await Servers.GetAsync();
