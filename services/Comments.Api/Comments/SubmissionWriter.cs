@@ -35,6 +35,12 @@ public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
 public sealed partial class SubmissionWriter : IAsyncDisposable
 {
     public const int MaxBatch = 100;
+    /// <summary>
+    /// Comment text a group takes before it is closed (the comment that crosses the line still joins): the group becomes one
+    /// message, and the worker holds a batch of such messages in memory, so a flood of maximum-length comments makes
+    /// smaller groups, not megabyte messages.
+    /// </summary>
+    public const int MaxGroupChars = 100_000;
     /// <summary>Groups written at once: while one waits on PostgreSQL, the next group is being written.</summary>
     public const int Writers = 2;
 
@@ -79,7 +85,8 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+            var chars = 0;
+            while (batch.Count < MaxBatch && chars < MaxGroupChars && _queue.Reader.TryRead(out var entry))
             {
                 // A request that gave up (timeout, client gone) before its group began is not written.
                 if (entry.Token.IsCancellationRequested)
@@ -89,6 +96,7 @@ public sealed partial class SubmissionWriter : IAsyncDisposable
                 else
                 {
                     batch.Add(entry);
+                    chars += entry.Comment.Body.Length;
                 }
             }
 

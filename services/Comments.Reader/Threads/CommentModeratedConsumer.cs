@@ -15,28 +15,39 @@ namespace Comments.Reader.Threads;
 public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live, NpgsqlDataSource dataSource)
     : IConsumer<Batch<CommentsModerated>>
 {
+    /// <summary>Most decisions handled (and approved comments loaded) at once, however many a batch's messages hold.</summary>
+    public const int MaxPerRound = 500;
+
     public async Task Consume(ConsumeContext<Batch<CommentsModerated>> context)
     {
-        var messages = context.Message.SelectMany(m => m.Message.Decisions).ToList();
+        // In order, a round at a time, so each article's events are still recorded in the order they arrived.
+        foreach (var decisions in context.Message.SelectMany(m => m.Message.Decisions).Chunk(MaxPerRound))
+        {
+            await AnnounceAsync(decisions, context.CancellationToken);
+        }
+    }
+
+    private async Task AnnounceAsync(CommentModerated[] decisions, CancellationToken ct)
+    {
         // Redis and PostgreSQL side by side: both must be done before the announcements, neither needs the other.
-        var invalidations = Task.WhenAll(messages
+        var invalidations = Task.WhenAll(decisions
             .Select(m => (m.SiteId, m.ArticleId)).Distinct()
             .Select(article => cache.InvalidateAsync(article.SiteId, article.ArticleId)));
-        var approvedIds = messages.Where(m => m.Status == "approved").Select(m => m.CommentId).Distinct().ToArray();
+        var approvedIds = decisions.Where(m => m.Status == "approved").Select(m => m.CommentId).Distinct().ToArray();
         var approved = approvedIds.Length > 0
-            ? ThreadQueries.LoadApprovedAsync(dataSource, approvedIds, context.CancellationToken)
+            ? ThreadQueries.LoadApprovedAsync(dataSource, approvedIds, ct)
             : Task.FromResult(new Dictionary<Guid, CommentRow>());
         await Task.WhenAll(invalidations, approved);
 
         var rows = await approved;
-        // Issued in batch order on one multiplexer, so each article's events are recorded in the order they arrived.
-        await Task.WhenAll(messages.Select(message =>
+        // Issued in order on one multiplexer, so each article's events are recorded in the order they arrived.
+        await Task.WhenAll(decisions.Select(decision =>
         {
-            var liveEvent = message.Status == "approved" && rows.TryGetValue(message.CommentId, out var row)
-                ? new LiveEvent("approved", message.CommentId, message.Status,
+            var liveEvent = decision.Status == "approved" && rows.TryGetValue(decision.CommentId, out var row)
+                ? new LiveEvent("approved", decision.CommentId, decision.Status,
                     new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []))
-                : new LiveEvent("status", message.CommentId, message.Status, null);
-            return live.PublishAsync(message.SiteId, message.ArticleId, liveEvent);
+                : new LiveEvent("status", decision.CommentId, decision.Status, null);
+            return live.PublishAsync(decision.SiteId, decision.ArticleId, liveEvent);
         }));
     }
 }

@@ -32,11 +32,12 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private PendingComment Comment(string article, bool createArticle = true, string? clientKey = null, TimeSpan window = default)
+    private PendingComment Comment(
+        string article, bool createArticle = true, string? clientKey = null, TimeSpan window = default, string body = "A calm remark.")
     {
         var id = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
-        return new PendingComment(id, _site, article, createArticle, null, null, "Reader", null, null, clientKey, "A calm remark.", now,
+        return new PendingComment(id, _site, article, createArticle, null, null, "Reader", null, null, clientKey, body, now,
             clientKey is null ? [] : [new SenderLimit("client_key", clientKey, window)]);
     }
 
@@ -178,6 +179,34 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         Assert.Single(announced.Select(a => a.Message).Distinct());
         Assert.All(announced, a => Assert.Equal(typeof(CommentsSubmitted).FullName, a.Type));
         Assert.Equal(stored.Select(c => c.Id), announced.Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task ClosesAGroupOnceItHoldsItsShareOfTextSoLongCommentsMakeSmallerMessages()
+    {
+        var body = new string('x', 5_000);
+        var perGroup = SubmissionWriter.MaxGroupChars / body.Length; // the one that reaches the budget closes the group
+        var comments = Enumerable.Range(0, perGroup + 5).Select(_ => Comment("story", body: body)).ToList();
+
+        var release = await StallWritersAsync();
+        var writes = comments.Select(c => _writer.WriteAsync(c, CancellationToken.None)).ToList();
+        await release();
+        Assert.All(await Task.WhenAll(writes), o => Assert.True(o.Stored));
+
+        await using var command = _db.CreateCommand(
+            $"SELECT count(*) FROM {OutboxItems.Relation} WHERE item->>'commentId' = ANY(@ids) GROUP BY id");
+        command.Parameters.AddWithValue("ids", comments.Select(c => c.Id.ToString()).ToArray());
+        var sizes = new List<long>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                sizes.Add(reader.GetInt64(0));
+            }
+        }
+
+        // Both writer loops may be writing at once, so the two groups' rows can land in either order.
+        Assert.Equal([5, perGroup], sizes.Order());
     }
 
     [Fact]
