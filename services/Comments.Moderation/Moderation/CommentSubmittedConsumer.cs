@@ -40,7 +40,9 @@ public sealed partial class CommentSubmittedConsumer(
         Exception? failure = null;
         foreach (var chunk in comments.Chunk(MaxPerStatement))
         {
-            failure ??= await DecideAsync(connection, chunk, ct);
+            // Every chunk is decided, whatever an earlier one met: a comment that cannot be decided holds back no other.
+            var chunkFailure = await DecideAsync(connection, chunk, ct);
+            failure ??= chunkFailure;
         }
 
         if (failure is not null)

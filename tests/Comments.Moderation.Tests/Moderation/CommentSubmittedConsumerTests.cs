@@ -395,24 +395,7 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
     public async Task AGroupLargerThanOneStatementTakesIsDecidedWholeInChunksEachAnnouncedOnce()
     {
         var count = CommentSubmittedConsumer.MaxPerStatement + 20;
-        var group = new List<CommentSubmitted>(count);
-        for (var i = 0; i < count; i++)
-        {
-            group.Add(new CommentSubmitted(Guid.CreateVersion7(), _site, "story", null, "Reader", $"Calm remark {i}.", DateTimeOffset.UtcNow));
-        }
-
-        await using (var command = _db.CreateCommand(
-            """
-            INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
-            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
-            SELECT id, @site, 'story', 'Reader', body, 'pending', now() FROM unnest(@ids, @bodies) AS c(id, body);
-            """))
-        {
-            command.Parameters.AddWithValue("site", _site);
-            command.Parameters.AddWithValue("ids", group.Select(m => m.CommentId).ToArray());
-            command.Parameters.AddWithValue("bodies", group.Select(m => m.Body).ToArray());
-            await command.ExecuteNonQueryAsync();
-        }
+        var group = await PendingComments(_site, count);
 
         await DeliverTogether([group]);
 
@@ -433,30 +416,57 @@ public sealed class CommentSubmittedConsumerTests : IAsyncLifetime
         Assert.Equal(count, reader.GetInt64(2)); // each decision announced once
     }
 
-    [Fact]
-    public async Task ACommentThatCannotBeDecidedDoesNotHoldBackTheOthersInItsBatch()
+    /// <summary>Many pending comments on one site at once, with calm texts.</summary>
+    private async Task<List<CommentSubmitted>> PendingComments(string site, int count)
     {
-        var servers = await Servers.GetAsync();
-        var brokenSite = await TestSites.CreateAsync(servers);
-        await using (var command = _db.CreateCommand("UPDATE sites SET policy = '{\"bannedWords\": 5}' WHERE id = @site"))
-        {
-            command.Parameters.AddWithValue("site", brokenSite);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var good = await PendingComment("Perfectly clean.");
-        var broken = new CommentSubmitted(Guid.CreateVersion7(), brokenSite, "story", null, "Reader", "Also clean.", DateTimeOffset.UtcNow);
-        await using (var command = _db.CreateCommand(
+        var group = Enumerable.Range(0, count)
+            .Select(i => new CommentSubmitted(Guid.CreateVersion7(), site, "story", null, "Reader", $"Calm remark {i}.", DateTimeOffset.UtcNow))
+            .ToList();
+        await using var command = _db.CreateCommand(
             """
             INSERT INTO articles (site_id, id) VALUES (@site, 'story') ON CONFLICT DO NOTHING;
             INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
-            VALUES (@id, @site, 'story', 'Reader', 'Also clean.', 'pending', now());
-            """))
+            SELECT id, @site, 'story', 'Reader', body, 'pending', now() FROM unnest(@ids, @bodies) AS c(id, body);
+            """);
+        command.Parameters.AddWithValue("site", site);
+        command.Parameters.AddWithValue("ids", group.Select(m => m.CommentId).ToArray());
+        command.Parameters.AddWithValue("bodies", group.Select(m => m.Body).ToArray());
+        await command.ExecuteNonQueryAsync();
+        return group;
+    }
+
+    private async Task<string> BrokenSite()
+    {
+        var brokenSite = await TestSites.CreateAsync(await Servers.GetAsync());
+        await using var command = _db.CreateCommand("UPDATE sites SET policy = '{\"bannedWords\": 5}' WHERE id = @site");
+        command.Parameters.AddWithValue("site", brokenSite);
+        await command.ExecuteNonQueryAsync();
+        return brokenSite;
+    }
+
+    [Fact]
+    public async Task ACommentThatCannotBeDecidedHoldsBackNoCommentInALaterChunkOfItsGroup()
+    {
+        var broken = (await PendingComments(await BrokenSite(), 1))[0];
+        var good = await PendingComments(_site, CommentSubmittedConsumer.MaxPerStatement + 5);
+
+        await DeliverTogether([[broken, .. good]], expectFaults: true);
+
+        await Eventually.Within(TimeSpan.FromSeconds(10), async () => (await Row(good[^1].CommentId)).Status == "approved" ? "" : null,
+            "the last chunk decided");
+        foreach (var message in good)
         {
-            command.Parameters.AddWithValue("site", brokenSite);
-            command.Parameters.AddWithValue("id", broken.CommentId);
-            await command.ExecuteNonQueryAsync();
+            Assert.Equal("approved", (await Row(message.CommentId)).Status);
         }
+
+        Assert.Equal("pending", (await Row(broken.CommentId)).Status);
+    }
+
+    [Fact]
+    public async Task ACommentThatCannotBeDecidedDoesNotHoldBackTheOthersInItsBatch()
+    {
+        var good = await PendingComment("Perfectly clean.");
+        var broken = (await PendingComments(await BrokenSite(), 1))[0];
 
         await DeliverTogether([[good], [broken]], expectFaults: true);
 
