@@ -60,7 +60,10 @@ public sealed class CommentModeratedConsumerTests : IAsyncLifetime
             .ToList();
         Assert.True(decisions.Count > CommentModeratedConsumer.MaxPerRound);
 
-        await _reader.Services.GetRequiredService<IBus>().Publish(new CommentsModerated(decisions));
+        // Only once the Reader's queue is bound to the message's exchange: a message published before that goes nowhere.
+        var bus = _reader.Services.GetRequiredService<IBusControl>();
+        Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
+        await bus.Publish(new CommentsModerated(decisions));
 
         var redis = _reader.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         foreach (var (article, ids) in new[] { ("first", first), ("second", second) })

@@ -213,7 +213,10 @@ public sealed class GetThreadTests : IAsyncLifetime
     public async Task ServesThreadsFromPostgresWhenRedisIsUnreachable()
     {
         var id = await Insert("still here");
-        await using var noRedis = new ServiceFactory<ReaderEntryPoint>(_servers with { Redis = "127.0.0.1:1,connectTimeout=200" });
+        // No broker either: on the shared one this instance would take other tests' decisions off the queue and, with no
+        // Redis to record them, hold them in its retries for minutes.
+        await using var noRedis = new ServiceFactory<ReaderEntryPoint>(
+            _servers with { Redis = "127.0.0.1:1,connectTimeout=200", RabbitMq = "amqp://guest:guest@127.0.0.1:1/" });
         using var client = noRedis.CreateClient();
 
         var first = await client.GetAsync(ThreadUrl());
