@@ -164,7 +164,7 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         await using var command = _db.CreateCommand(
             $"""
             SELECT id, message_type, item->>'commentId' FROM {OutboxItems.Relation}
-            WHERE item->>'commentId' = ANY(@ids) ORDER BY id
+            WHERE item->>'commentId' = ANY(@ids) ORDER BY id, position
             """);
         command.Parameters.AddWithValue("ids", stored.Append(refused).Select(c => c.Id.ToString()).ToArray());
         var announced = new List<(long Message, string Type, Guid Id)>();
