@@ -22,10 +22,11 @@ public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
 
 /// <summary>
 /// Stores comments in groups: requests that arrive while a group is being written wait for the next one, which takes them
-/// all (up to <see cref="MaxBatch"/>) in one transaction — the senders' rate-limit locks and checks in one round trip, every
-/// comment with its article, and the group's one <see cref="CommentsSubmitted"/> outbox message, in one statement. A lone
-/// request is written at once. Under load this replaces one transaction per comment (each taking its own lock on the
-/// article row for the foreign key) with one per group, which is where PostgreSQL spent most of its time. A group that fails on a statement error is written again one
+/// all (up to <see cref="MaxBatch"/> comments or <see cref="MaxGroupChars"/> of text) in one transaction — the senders'
+/// rate-limit locks and checks in one round trip, every comment with its article, and the group's one
+/// <see cref="CommentsSubmitted"/> outbox message, in one statement. A lone request is written at once. Under load this
+/// replaces one transaction per comment (each taking its own lock on the article row for the foreign key) with one per
+/// group, which is where PostgreSQL spent most of its time. A group that fails on a statement error is written again one
 /// comment at a time, so one bad comment never fails the others.
 /// </summary>
 /// <remarks>
