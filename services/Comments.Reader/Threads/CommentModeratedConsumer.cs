@@ -18,12 +18,15 @@ public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live,
     /// <summary>Most decisions handled (and approved comments loaded) at once, however many a batch's messages hold.</summary>
     public const int MaxPerRound = 500;
 
-    public async Task Consume(ConsumeContext<Batch<CommentsModerated>> context)
+    public Task Consume(ConsumeContext<Batch<CommentsModerated>> context) =>
+        HandleAsync(context.Message.SelectMany(m => m.Message.Decisions), context.CancellationToken);
+
+    /// <summary>Applies decisions in order, a round at a time, so each article's events are recorded in the order they arrived.</summary>
+    public async Task HandleAsync(IEnumerable<CommentModerated> decisions, CancellationToken ct)
     {
-        // In order, a round at a time, so each article's events are still recorded in the order they arrived.
-        foreach (var decisions in context.Message.SelectMany(m => m.Message.Decisions).Chunk(MaxPerRound))
+        foreach (var round in decisions.Chunk(MaxPerRound))
         {
-            await AnnounceAsync(decisions, context.CancellationToken);
+            await AnnounceAsync(round, ct);
         }
     }
 
