@@ -102,7 +102,7 @@ public static class BenchCommand
         output.WriteLine(string.Create(c, $"machine load average while measuring: {LoadAverage()}"));
 
         // Where the time goes, on the same 1,000-char comments.
-        var features = new TextFeatures(bundle.Toxicity.Hashing);
+        var features = bundle.Toxicity.NewFeatures();
         var rules = new RuleScorer();
         var ml = new MlScorer(bundle);
         output.WriteLine(string.Create(c,

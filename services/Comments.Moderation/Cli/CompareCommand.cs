@@ -33,7 +33,13 @@ public static class CompareCommand
             options.GetInt("bits", HashingSettings.Default.HashBits), options.GetInt("words", HashingSettings.Default.WordNgrams),
             options.GetInt("cmin", HashingSettings.Default.CharMin), options.GetInt("cmax", HashingSettings.Default.CharMax),
             options.Get("lexicon") is { } lexicon ? lexicon == "yes" : HashingSettings.Default.Lexicon);
-        var corpus = new FeaturizedCorpus(rows, settings);
+        WordVectors? vectors = null;
+        if (options.Get("vectors") is { } vectorScale && vectorScale != "no")
+        {
+            vectors = WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName));
+            settings = settings with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) };
+        }
+        var corpus = new FeaturizedCorpus(rows, settings, vectors);
         if (options.Get("dense-scale") is { } denseScale)
         {
             // Larger dense values are penalised less by the same L2.
@@ -81,7 +87,7 @@ public static class CompareCommand
             var all = Auc(_ => true);
             double? ordinary = spam ? null : Auc(i => corpus.Groups[i] == TrainingData.OrdinaryTrafficFile);
             var name = string.Create(CultureInfo.InvariantCulture,
-                $"{spec.Name}, {scale}, words 1-{settings.WordNgrams}, chars {settings.CharMin}-{settings.CharMax}, 2^{settings.HashBits}{(settings.Lexicon ? ", lexicon features" : "")}{(options.Get("dense-scale") is { } f ? ", dense x" + f : "")}");
+                $"{spec.Name}, {scale}, words 1-{settings.WordNgrams}, chars {settings.CharMin}-{settings.CharMax}, 2^{settings.HashBits}{(settings.Lexicon ? ", lexicon features" : "")}{(options.Get("dense-scale") is { } f ? ", dense x" + f : "")}{(settings.VectorDimensions > 0 ? FormattableString.Invariant($", word vectors x{settings.VectorScale}") : "")}");
             var protocol = spam ? "leave-one-video-out" : maxFolds >= 5 ? "5-fold CV" : $"first {maxFolds} of 5 folds";
             var line = FormattableString.Invariant($"{name}: ROC-AUC {all:F4}");
             if (!spam)
@@ -204,9 +210,15 @@ public static class CompareCommand
             SpamOrdinaryWeight = options.Get("weight") is { } weight ? float.Parse(weight, CultureInfo.InvariantCulture) : TrainingPlan.Default.SpamOrdinaryWeight,
             SpamL2 = (options.Get("l2") ?? "0.001").Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray(),
         };
+        WordVectors? vectors = null;
+        if (options.Get("vectors") is { } vectorScale && vectorScale != "no")
+        {
+            vectors = WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName));
+            plan = plan with { Hashing = plan.Hashing with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) } };
+        }
         var (rows, files) = TrainingData.Load(data, TrainingData.ToxicityFiles, null);
         var watch = Stopwatch.StartNew();
-        var (corpus, cv, _, evaluation) = new Training(plan, TextWriter.Null).CrossValidateSpam(data, rows, files);
+        var (corpus, cv, _, evaluation) = new Training(plan, TextWriter.Null, vectors).CrossValidateSpam(data, rows, files);
         var probabilities = evaluation.Select(i => cv.Probabilities[i]).ToArray();
         var labels = evaluation.Select(i => corpus.Labels[i]).ToArray();
         var ordinary = Enumerable.Range(0, corpus.Count).Except(evaluation).ToArray();
@@ -217,7 +229,7 @@ public static class CompareCommand
             File.WriteAllLines(dump, evaluation.Select(i => FormattableString.Invariant($"{cv.Probabilities[i]:F4}\t{(corpus.Labels[i] ? 1 : 0)}\t{corpus.Groups[i]}\t{youTube[i].Text.ReplaceLineEndings(" ")}")));
         }
         output.WriteLine(FormattableString.Invariant(
-            $"spam {plan.SpamScale} words 1-{plan.Hashing.WordNgrams} chars {plan.Hashing.CharMin}-{plan.Hashing.CharMax}, negatives {plan.SpamOrdinaryNegatives} x{plan.SpamOrdinaryWeight}, l2 {string.Join('/', plan.SpamL2)}: LOVO ROC-AUC {Metrics.RocAuc(probabilities, labels):F4}, accuracy {Metrics.At(probabilities, labels, 0.5).Accuracy:F4}, ordinary comments >= 0.5: {flagged:P2} ({watch.Elapsed.TotalSeconds:F0}s)"));
+            $"spam {plan.SpamScale}{(vectors is null ? "" : $" word vectors x{plan.Hashing.VectorScale}")} words 1-{plan.Hashing.WordNgrams} chars {plan.Hashing.CharMin}-{plan.Hashing.CharMax}, negatives {plan.SpamOrdinaryNegatives} x{plan.SpamOrdinaryWeight}, l2 {string.Join('/', plan.SpamL2)}: LOVO ROC-AUC {Metrics.RocAuc(probabilities, labels):F4}, accuracy {Metrics.At(probabilities, labels, 0.5).Accuracy:F4}, ordinary comments >= 0.5: {flagged:P2} ({watch.Elapsed.TotalSeconds:F0}s)"));
         return 0;
     }
 }

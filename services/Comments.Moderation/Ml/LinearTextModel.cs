@@ -9,7 +9,7 @@ namespace Comments.Moderation.Ml;
 /// </summary>
 public sealed class LinearTextModel
 {
-    public LinearTextModel(HashingSettings hashing, float[]? idf, float[] weights, float bias, double plattSlope, double plattOffset)
+    public LinearTextModel(HashingSettings hashing, float[]? idf, float[] weights, float bias, double plattSlope, double plattOffset, WordVectors? vectors = null)
     {
         ArgumentNullException.ThrowIfNull(hashing);
         ArgumentNullException.ThrowIfNull(weights);
@@ -21,7 +21,12 @@ public sealed class LinearTextModel
         {
             throw new ArgumentException($"Expected {hashing.Buckets} IDF values, got {idf.Length}.", nameof(idf));
         }
+        if (hashing.VectorDimensions > 0 && vectors?.Dimensions != hashing.VectorDimensions)
+        {
+            throw new ArgumentException($"The model's features include {hashing.VectorDimensions} word-vector dimensions; no matching table was given.", nameof(vectors));
+        }
         Hashing = hashing;
+        Vectors = hashing.VectorDimensions > 0 ? vectors : null;
         Idf = idf;
         Weights = weights;
         Bias = bias;
@@ -32,6 +37,12 @@ public sealed class LinearTextModel
     public HashingSettings Hashing { get; }
 
     public float[]? Idf { get; }
+
+    /// <summary>The word-vector table the features need (null when the settings have no word-vector block).</summary>
+    public WordVectors? Vectors { get; }
+
+    /// <summary>A featuriser for this model's inputs (not thread-safe: one per thread).</summary>
+    public TextFeatures NewFeatures() => new(Hashing, Vectors);
 
     public float[] Weights { get; }
 

@@ -53,8 +53,10 @@ public sealed class MlScorer : ICommentScorer
     public (double Toxicity, double Spam) Probabilities(string body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var hashing = bundle.Toxicity.Hashing;
-        var extracted = scratch is { } existing && existing.Settings == hashing ? existing : scratch = new TextFeatures(hashing);
+        var model = bundle.Toxicity;
+        var extracted = scratch is { } existing && existing.Settings == model.Hashing && existing.Vectors == model.Vectors
+            ? existing
+            : scratch = model.NewFeatures();
         extracted.Extract(body);
         return models.Probabilities(extracted);
     }

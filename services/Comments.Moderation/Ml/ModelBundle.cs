@@ -51,12 +51,42 @@ public sealed class ModelBundle
             throw new ModelLoadException(e.Message, e);
         }
         var ml = new MLContext(ModelTrainer.Seed);
-        var toxicity = LoadModel(ml, directory, card.Toxicity, card.Hashing);
-        var spam = LoadModel(ml, directory, card.Spam, card.Hashing);
+        var vectors = LoadVectors(directory, card);
+        var toxicity = LoadModel(ml, directory, card.Toxicity, card.Hashing, vectors);
+        var spam = LoadModel(ml, directory, card.Spam, card.Hashing, vectors);
         return new ModelBundle(card, toxicity, spam);
     }
 
-    public static LinearTextModel LoadModel(MLContext ml, string directory, ModelEntry entry, HashingSettings hashing)
+    /// <summary>The word-vector table the card's features need, checked against the card; null when they need none.</summary>
+    public static WordVectors? LoadVectors(string directory, ModelCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        if (card.Hashing.VectorDimensions == 0)
+        {
+            return null;
+        }
+        if (card.WordVectors is not { } entry)
+        {
+            throw new ModelLoadException("The model card's features use word vectors but it names no word-vector file.");
+        }
+        var path = Path.Combine(directory, entry.File);
+        var bytes = ReadChecked(path, entry.Sha256);
+        try
+        {
+            var vectors = WordVectors.Parse(bytes, path);
+            if (vectors.Dimensions != card.Hashing.VectorDimensions)
+            {
+                throw new ModelLoadException($"Word vectors {path} have {vectors.Dimensions} dimensions; the card's features need {card.Hashing.VectorDimensions}.");
+            }
+            return vectors;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelLoadException(e.Message, e);
+        }
+    }
+
+    public static LinearTextModel LoadModel(MLContext ml, string directory, ModelEntry entry, HashingSettings hashing, WordVectors? vectors)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(entry);
@@ -95,10 +125,10 @@ public sealed class ModelBundle
             var idfPath = Path.Combine(directory, entry.IdfFile);
             idf = ReadIdf(ReadChecked(idfPath, entry.IdfSha256), hashing.Buckets, idfPath);
         }
-        return new LinearTextModel(hashing, idf, weights, bias, slope, offset);
+        return new LinearTextModel(hashing, idf, weights, bias, slope, offset, vectors);
     }
 
-    private static byte[] ReadChecked(string path, string? sha256)
+    internal static byte[] ReadChecked(string path, string? sha256)
     {
         if (!File.Exists(path))
         {

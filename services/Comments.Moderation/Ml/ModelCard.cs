@@ -21,6 +21,9 @@ public sealed record ModelCard
 
     public required TrainingPlan Plan { get; init; }
 
+    /// <summary>The static word-vector table both models' features read (null when they use none).</summary>
+    public WordVectorsCard? WordVectors { get; init; }
+
     public required ModelEntry Toxicity { get; init; }
 
     public required ModelEntry Spam { get; init; }
@@ -35,6 +38,8 @@ public sealed record ModelCard
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A file for people to read, never embedded in HTML: "->" and "≥" stay as written.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
     };
 
@@ -78,6 +83,8 @@ public sealed record ModelEntry
     /// <summary>Cross-validated ROC-AUC of the alternatives compared at training time.</summary>
     public IReadOnlyList<Comparison> Comparisons { get; init; } = [];
 }
+
+public sealed record WordVectorsCard(string File, string Sha256, int Pieces, int Dimensions, string Source);
 
 public sealed record PlattCard(double Slope, double Offset, string FittedOn);
 

@@ -8,11 +8,12 @@ namespace Comments.Moderation.Ml;
 /// <summary>A labelled set featurised once; IDF and vectors are derived per training slice.</summary>
 public sealed class FeaturizedCorpus
 {
-    public FeaturizedCorpus(IReadOnlyList<LabelledText> rows, HashingSettings settings)
+    public FeaturizedCorpus(IReadOnlyList<LabelledText> rows, HashingSettings settings, WordVectors? vectors = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
+        Vectors = vectors;
         Count = rows.Count;
         Words = new SparseCounts[rows.Count];
         Chars = new SparseCounts[rows.Count];
@@ -21,7 +22,7 @@ public sealed class FeaturizedCorpus
         Weights = rows.Select(r => r.Weight).ToArray();
         Groups = rows.Select(r => r.Group).ToArray();
         // Each row is featurised on its own, so the result does not depend on the thread schedule.
-        Parallel.For(0, rows.Count, () => new TextFeatures(settings), (i, _, features) =>
+        Parallel.For(0, rows.Count, () => new TextFeatures(settings, vectors), (i, _, features) =>
         {
             features.Extract(rows[i].Text);
             Words[i] = SparseCounts.Of(features.Words);
@@ -33,12 +34,14 @@ public sealed class FeaturizedCorpus
 
     public HashingSettings Settings { get; }
 
-    /// <summary>Zeroes the dense features from <paramref name="first"/> on, so a model trained on these rows gives them no weight.</summary>
-    public void ClearDense(int first)
+    public WordVectors? Vectors { get; }
+
+    /// <summary>Zeroes <paramref name="count"/> dense features from <paramref name="first"/> on, so a model trained on these rows gives them no weight.</summary>
+    public void ClearDense(int first, int count)
     {
         foreach (var dense in Dense)
         {
-            Array.Clear(dense, first, Math.Max(0, dense.Length - first));
+            Array.Clear(dense, first, count);
         }
     }
 

@@ -8,12 +8,20 @@ namespace Comments.Moderation.Ml;
 /// </summary>
 public sealed record HashingSettings(int HashBits, int WordNgrams, int CharMin, int CharMax, bool Lexicon = false)
 {
+    /// <summary>Dimensions of the word-vector block (0: none); its values are the comment vector times <see cref="VectorScale"/>.</summary>
+    public int VectorDimensions { get; init; }
+
+    public float VectorScale { get; init; } = 1;
+
     public static readonly HashingSettings Default = new(20, 2, 2, 5, Lexicon: true);
 
     public int Buckets => 1 << HashBits;
 
     /// <summary>The signal features, plus the lexicon ones when <see cref="Lexicon"/> is on.</summary>
-    public int DenseCount => TextFeatures.SignalCount + (Lexicon ? TextFeatures.LexiconCount : 0);
+    public int DenseCount => TextFeatures.SignalCount + (Lexicon ? TextFeatures.LexiconCount : 0) + VectorDimensions;
+
+    /// <summary>Where the word-vector block starts among the dense features.</summary>
+    public int VectorOffset => TextFeatures.SignalCount + (Lexicon ? TextFeatures.LexiconCount : 0);
 
     /// <summary>Hashed buckets first, then the dense features.</summary>
     public int FeatureCount => Buckets + DenseCount;
@@ -46,7 +54,9 @@ public sealed class TextFeatures
     private readonly HashingSettings settings;
     private readonly uint mask;
 
-    public TextFeatures(HashingSettings settings)
+    private readonly WordVectors? vectors;
+
+    public TextFeatures(HashingSettings settings, WordVectors? vectors = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.HashBits is < 10 or > 24 || settings.WordNgrams is < 0 or > 3
@@ -54,6 +64,13 @@ public sealed class TextFeatures
         {
             throw new ArgumentOutOfRangeException(nameof(settings), settings, "Unsupported hashing settings.");
         }
+        if (settings.VectorDimensions > 0 && vectors?.Dimensions != settings.VectorDimensions)
+        {
+            throw new ArgumentException(
+                $"These settings need word vectors of {settings.VectorDimensions} dimensions; got {(vectors is null ? "none" : vectors.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture))}.",
+                nameof(vectors));
+        }
+        this.vectors = settings.VectorDimensions > 0 ? vectors : null;
         this.settings = settings;
         mask = (uint)settings.Buckets - 1;
         Dense = new float[settings.DenseCount];
@@ -87,7 +104,21 @@ public sealed class TextFeatures
         {
             AddLexicon(text, normalized, folds);
         }
+        if (vectors is not null)
+        {
+            var block = Dense.AsSpan(settings.VectorOffset, settings.VectorDimensions);
+            vectors.Embed(normalized, block);
+            if (settings.VectorScale != 1)
+            {
+                foreach (ref var value in block)
+                {
+                    value *= settings.VectorScale;
+                }
+            }
+        }
     }
+
+    public WordVectors? Vectors => vectors;
 
     // Counts of hand-listed words by kind, how personal the comment is, and disguise; each scaled to 0..1.
     private void AddLexicon(string text, string normalized, int folds)

@@ -36,7 +36,7 @@ public sealed class FastPathTests
         var schema = SchemaDefinition.Create(typeof(FeatureInput));
         schema[nameof(FeatureInput.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, model.Hashing.FeatureCount);
         using var engine = ml.Model.CreatePredictionEngine<FeatureInput, Prediction>(transformer, inputSchemaDefinition: schema);
-        var features = new TextFeatures(model.Hashing);
+        var features = model.NewFeatures();
         foreach (var text in Texts)
         {
             features.Extract(text);

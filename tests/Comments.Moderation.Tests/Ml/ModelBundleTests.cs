@@ -34,7 +34,7 @@ public sealed class ModelBundleTests : IDisposable
     {
         var bundle = ShippedModels.Bundle;
         var hashing = bundle.Card.Hashing;
-        var lexicon = Enumerable.Range(hashing.Buckets + TextFeatures.SignalCount, hashing.DenseCount - TextFeatures.SignalCount).ToArray();
+        var lexicon = Enumerable.Range(hashing.Buckets + TextFeatures.SignalCount, hashing.Lexicon ? TextFeatures.LexiconCount : 0).ToArray();
 
         Assert.Equal(bundle.Card.Plan.SpamLexicon, lexicon.Any(i => bundle.Spam.Weights[i] != 0));
         Assert.Equal(hashing.Lexicon, lexicon.Any(i => bundle.Toxicity.Weights[i] != 0));
@@ -83,6 +83,44 @@ public sealed class ModelBundleTests : IDisposable
         var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
 
         Assert.Contains(ModelBundle.ToxicityIdfFile, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheShippedModelsReadTheWordVectorsTheCardNames()
+    {
+        var bundle = ShippedModels.Bundle;
+        var hashing = bundle.Card.Hashing;
+        var block = Enumerable.Range(hashing.Buckets + hashing.VectorOffset, hashing.VectorDimensions).ToArray();
+
+        Assert.True(hashing.VectorDimensions > 0);
+        Assert.Equal(bundle.Card.WordVectors?.Sha256, bundle.Toxicity.Vectors?.Sha256);
+        Assert.Contains(block, i => bundle.Toxicity.Weights[i] != 0);
+        Assert.Equal(bundle.Card.Plan.SpamVectors, block.Any(i => bundle.Spam.Weights[i] != 0));
+    }
+
+    [Fact]
+    public void AMissingWordVectorFileIsAClearError()
+    {
+        File.Delete(Path.Combine(copy, WordVectors.FileName));
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACorruptWordVectorFileIsAClearError()
+    {
+        var path = Path.Combine(copy, WordVectors.FileName);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 3] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
