@@ -58,6 +58,23 @@ public sealed class WordVectorsTests : IDisposable
     }
 
     [Fact]
+    public void WideVectorsSumEveryDimensionInPlace()
+    {
+        // 70 dimensions: two 32-wide vector steps and a scalar tail. Integer values up to 127 quantise exactly.
+        const int Dimensions = 70;
+        float[] Row(int seed) => [.. Enumerable.Range(0, Dimensions).Select(j => j == 0 ? 127f : (float)((j * seed % 255) - 127))];
+        var first = Row(7);
+        var second = Row(11);
+        var table = WordVectors.Create(["alpha", "beta"], [first, second], [1, 0.5f]);
+
+        var vector = Embed(table, "alpha beta");
+
+        var expected = first.Zip(second, (a, b) => a + 0.5f * b).ToArray();
+        var norm = MathF.Sqrt(expected.Sum(v => v * v));
+        Assert.Equal(expected.Select(v => v / norm), vector, (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Fact]
     public void ATableReadBackFromDiskGivesTheSameVectorsAndHash()
     {
         var path = Path.Combine(directory, WordVectors.FileName);
