@@ -20,6 +20,7 @@ public static class TrainCommand
         "Toxicity L2 is chosen on a validation fifth of all rows before the 5-fold cross-validation (slight selection leakage; the validation curve is flat within 0.001). Spam L2 is chosen by nested leave-one-video-out.",
         "Spam's Platt calibration is fitted on the held-out YouTube margins only (the Wikipedia non-spam rows are down-weighted stand-ins); its accuracy at 0.5 is also given with each video's calibration fitted on the other three videos only.",
         "Training is reproducible (fixed seeds, single-threaded L-BFGS): identical weights. The zip files themselves differ between runs only by zip entry timestamps.",
+        "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
         "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests).",
     ];
 
