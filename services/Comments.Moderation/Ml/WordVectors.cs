@@ -146,7 +146,7 @@ public sealed class WordVectors
             }
             return new WordVectors(pieces, values, scales, weights, dimensions, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or DecoderFallbackException or ArgumentException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or DecoderFallbackException or ArgumentException or FormatException or IOException)
         {
             throw new InvalidDataException($"Word vectors '{path}' are corrupt: {e.Message}.", e);
         }
