@@ -59,6 +59,17 @@ public sealed class WordVectors
     /// <summary>SHA-256 of the file's bytes: the model card records which table a model was trained with.</summary>
     public string Sha256 { get; }
 
+    /// <summary>A piece's stored vector (before its weight), or null for a piece the table does not hold.</summary>
+    public float[]? VectorOf(string piece)
+    {
+        ArgumentNullException.ThrowIfNull(piece);
+        if (!index.TryGetValue(piece, out var row))
+        {
+            return null;
+        }
+        return [.. values.AsSpan(row * Dimensions, Dimensions).ToArray().Select(v => v * scales[row])];
+    }
+
     /// <summary>Quantises float vectors (each row to signed bytes with its own scale).</summary>
     public static WordVectors Create(IReadOnlyList<string> pieces, IReadOnlyList<float[]> vectors, IReadOnlyList<float> weights)
     {

