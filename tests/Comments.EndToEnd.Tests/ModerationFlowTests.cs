@@ -107,11 +107,22 @@ public sealed class ModerationFlowTests : IAsyncLifetime
         return (reader.GetString(0), reader.GetString(1));
     }
 
-    private Task<string> Decided(Guid id) => Eventually.Within(Visible, async () =>
+    private async Task<string> Decided(Guid id)
     {
-        var (status, _) = await Row(id);
-        return status is "pending" ? null : status;
-    }, $"comment {id} decided by the worker");
+        try
+        {
+            return await Eventually.Within(Visible, async () =>
+            {
+                var (status, _) = await Row(id);
+                return status is "pending" ? null : status;
+            }, $"comment {id} decided by the worker");
+        }
+        catch (TimeoutException e)
+        {
+            // Which hop held it (outbox, broker, worker): this has failed rarely in CI and never here.
+            throw new TimeoutException($"{e.Message} ({await OutboxItems.TraceAsync(_db, id)}, now {DateTime.UtcNow:HH:mm:ss.fff})", e);
+        }
+    }
 
     private Task<string> InThread(Guid id) =>
         Eventually.Within(Visible, async () => (await ThreadIds()).Contains(id) ? "" : null, $"comment {id} visible in the reader's thread");
