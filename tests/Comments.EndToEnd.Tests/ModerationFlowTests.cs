@@ -120,7 +120,16 @@ public sealed class ModerationFlowTests : IAsyncLifetime
         catch (TimeoutException e)
         {
             // Which hop held it (outbox, broker, worker): this has failed rarely in CI and never here.
-            throw new TimeoutException($"{e.Message} ({await OutboxItems.TraceAsync(_db, id)}, now {DateTime.UtcNow:HH:mm:ss.fff})", e);
+            string trace;
+            try
+            {
+                trace = await OutboxItems.TraceAsync(_db, id);
+            }
+            catch (NpgsqlException traceError)
+            {
+                trace = "no trace: " + traceError.Message;
+            }
+            throw new TimeoutException($"{e.Message} ({trace}, now {DateTime.UtcNow:HH:mm:ss.fff})", e);
         }
     }
 

@@ -99,6 +99,20 @@ public static class BenchCommand
             $"1,000-char comments: {latencies.Count / cpu.TotalSeconds:F0} comments per CPU-second; wall latency p50 {Percentile(latencies, 0.50):F0} µs, p99 {Percentile(latencies, 0.99):F0} µs, max {latencies[^1]:F0} µs ({latencies.Count} timed)"));
         output.WriteLine(string.Create(c,
             $"1,000-char comments, best of 10 per comment: p50 {Percentile(bestSorted, 0.50):F0} µs, p99 {Percentile(bestSorted, 0.99):F0} µs, max {bestSorted[^1]:F0} µs"));
+
+        // A hostile comment at the body limit: 50 words of 100 random letters, the longest words the word vectors split.
+        var random = new Random(7);
+        var hostile = string.Join(' ', Enumerable.Range(0, 50).Select(_ => new string([.. Enumerable.Range(0, 100).Select(_ => (char)('a' + random.Next(26)))])));
+        var hostileTimes = new List<double>(20);
+        for (var round = 0; round < 20; round++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            sink += moderator.Decide(hostile, policy).Reasons.Count;
+            hostileTimes.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        hostileTimes.Sort();
+        output.WriteLine(string.Create(c,
+            $"hostile 5,000-char comment (50 random 100-letter words): p50 {Percentile(hostileTimes, 0.50):F0} µs, max {hostileTimes[^1]:F0} µs (20 timed)"));
         output.WriteLine(string.Create(c, $"machine load average while measuring: {LoadAverage()}"));
 
         // Where the time goes, on the same 1,000-char comments.

@@ -214,7 +214,11 @@ public static class CompareCommand
         if (options.Get("vectors") is { } vectorScale && vectorScale != "no")
         {
             vectors = WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName));
-            plan = plan with { Hashing = plan.Hashing with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) } };
+            plan = plan with
+            {
+                Hashing = plan.Hashing with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) },
+                SpamVectors = true,
+            };
         }
         var (rows, files) = TrainingData.Load(data, TrainingData.ToxicityFiles, null);
         var watch = Stopwatch.StartNew();

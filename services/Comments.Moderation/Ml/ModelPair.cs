@@ -21,6 +21,10 @@ public sealed class ModelPair
         {
             throw new ArgumentException("Both models must share their hashing settings.", nameof(second));
         }
+        if (first.Vectors != second.Vectors)
+        {
+            throw new ArgumentException("Both models must read the same word-vector table.", nameof(second));
+        }
         this.first = first;
         this.second = second;
         table = new Entry[first.Hashing.Buckets];

@@ -17,7 +17,7 @@ public sealed record HashingSettings(int HashBits, int WordNgrams, int CharMin, 
 
     public int Buckets => 1 << HashBits;
 
-    /// <summary>The signal features, plus the lexicon ones when <see cref="Lexicon"/> is on.</summary>
+    /// <summary>The signal features, the lexicon ones when <see cref="Lexicon"/> is on, then the word-vector block.</summary>
     public int DenseCount => TextFeatures.SignalCount + (Lexicon ? TextFeatures.LexiconCount : 0) + VectorDimensions;
 
     /// <summary>Where the word-vector block starts among the dense features.</summary>

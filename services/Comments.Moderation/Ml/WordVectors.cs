@@ -27,6 +27,9 @@ public sealed class WordVectors
     private readonly float[] weights;
     // scale x weight per piece: a piece adds values x factor.
     private readonly float[] factors;
+    // Longest piece in characters (without a "##" prefix): no longer candidate can match, so a hostile 100-letter word
+    // costs 100 x this many lookups, not 100 x 100.
+    private readonly int longestPiece;
 
     private WordVectors(string[] pieces, sbyte[] values, float[] scales, float[] weights, int dimensions, string hash)
     {
@@ -40,6 +43,7 @@ public sealed class WordVectors
             }
         }
         lookup = index.GetAlternateLookup<ReadOnlySpan<char>>();
+        longestPiece = pieces.Max(p => p.StartsWith("##", StringComparison.Ordinal) ? p.Length - 2 : p.Length);
         this.values = values;
         this.scales = scales;
         this.weights = weights;
@@ -131,7 +135,8 @@ public sealed class WordVectors
             }
             var count = reader.ReadInt32();
             var dimensions = reader.ReadInt32();
-            if (count is < 1 or > 1_000_000 || dimensions is < 1 or > 4096)
+            // Each row holds at least a length byte, two floats and its values: a header promising more than the file holds is damaged.
+            if (count is < 1 or > 1_000_000 || dimensions is < 1 or > 4096 || (long)count * (dimensions + 9) > bytes.Length)
             {
                 throw new InvalidDataException($"implausible size {count} x {dimensions}");
             }
@@ -159,7 +164,7 @@ public sealed class WordVectors
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or DecoderFallbackException or ArgumentException or FormatException or IOException)
         {
-            throw new InvalidDataException($"Word vectors '{path}' are corrupt: {e.Message}.", e);
+            throw new InvalidDataException($"Word vectors '{path}' are corrupt: {e.Message.TrimEnd('.')}.", e);
         }
     }
 
@@ -191,7 +196,9 @@ public sealed class WordVectors
         while (TextNormalizer.TryReadToken(normalized, ref position, out var range))
         {
             var token = normalized.AsSpan()[range];
-            // As BERT's basic tokenizer: letters and digits make words, any other character is a piece of its own.
+            // Tokens are runs of letters, digits and inner apostrophes (and url:domain whole); as BERT's basic tokenizer
+            // does, letters and digits make words and any other character ("'", ":", ".") is a piece of its own.
+            // Unlike it, CJK characters are not split one by one (a run of them is matched greedily like any word).
             var start = 0;
             for (var i = 0; i <= token.Length; i++)
             {
@@ -238,7 +245,7 @@ public sealed class WordVectors
         while (start < word.Length)
         {
             var match = -1;
-            var end = word.Length;
+            var end = Math.Min(word.Length, start + longestPiece);
             for (; end > start; end--)
             {
                 ReadOnlySpan<char> candidate;

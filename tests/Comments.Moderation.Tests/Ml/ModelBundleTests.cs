@@ -124,6 +124,21 @@ public sealed class ModelBundleTests : IDisposable
     }
 
     [Fact]
+    public void AWordVectorFileTheCardVouchesForButThatIsNoTableIsAClearError()
+    {
+        var path = Path.Combine(copy, WordVectors.FileName);
+        File.WriteAllText(path, "not a word-vector table");
+        var cardPath = Path.Combine(copy, ModelCard.FileName);
+        var card = ModelCard.Read(cardPath);
+        (card with { WordVectors = card.WordVectors! with { Sha256 = TrainingData.Sha256(path) } }).Write(cardPath);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnreadableCardIsAClearError()
     {
         File.WriteAllText(Path.Combine(copy, ModelCard.FileName), "{ not json");

