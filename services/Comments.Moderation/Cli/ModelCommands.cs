@@ -43,7 +43,7 @@ public static class ModelCommands
     }
 
     /// <summary>Where train and evaluate write: the source tree's Models folder, so the files can be committed.</summary>
-    internal static string SourceModelsDirectory(CommandOptions options)
+    public static string SourceModelsDirectory(CommandOptions options)
     {
         if (options.Get("models") is { } explicitDirectory)
         {
@@ -63,7 +63,7 @@ public static class ModelCommands
     internal static string InstalledModelsDirectory(CommandOptions options) =>
         options.Get("models") is { } directory ? Path.GetFullPath(directory) : ModelBundle.DefaultDirectory;
 
-    internal static string DataDirectory(CommandOptions options) =>
+    public static string DataDirectory(CommandOptions options) =>
         options.Get("data") is { } directory ? Path.GetFullPath(directory) : TrainingData.DefaultDirectory();
 }
 
@@ -88,6 +88,9 @@ public sealed class CommandOptions
     }
 
     public string? Get(string name) => values.GetValueOrDefault(name);
+
+    /// <summary>The option names given, for a command that refuses ones it does not know.</summary>
+    public IEnumerable<string> Names => values.Keys;
 
     public int GetInt(string name, int fallback) =>
         Get(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;

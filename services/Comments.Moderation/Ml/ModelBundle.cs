@@ -73,7 +73,7 @@ public sealed class ModelBundle
         var bytes = ReadChecked(path, entry.Sha256);
         try
         {
-            var vectors = WordVectors.Parse(bytes, path);
+            var vectors = WordVectors.Parse(bytes, path, entry.Sha256.ToLowerInvariant());
             if (vectors.Dimensions != card.Hashing.VectorDimensions)
             {
                 throw new ModelLoadException($"Word vectors {path} have {vectors.Dimensions} dimensions; the card's features need {card.Hashing.VectorDimensions}.");

@@ -122,8 +122,11 @@ public sealed class WordVectors
         return Parse(File.ReadAllBytes(path), path);
     }
 
-    /// <summary>Reads a table from a file's bytes; <paramref name="path"/> names it in errors.</summary>
-    public static WordVectors Parse(byte[] bytes, string path)
+    /// <summary>
+    /// Reads a table from a file's bytes; <paramref name="path"/> names it in errors. A caller that has already
+    /// hashed the bytes (and checked them against the card) passes the hash so it is not computed twice.
+    /// </summary>
+    public static WordVectors Parse(byte[] bytes, string path, string? sha256 = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         try
@@ -160,7 +163,7 @@ public sealed class WordVectors
             {
                 throw new InvalidDataException("trailing bytes");
             }
-            return new WordVectors(pieces, values, scales, weights, dimensions, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            return new WordVectors(pieces, values, scales, weights, dimensions, sha256 ?? Convert.ToHexStringLower(SHA256.HashData(bytes)));
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or DecoderFallbackException or ArgumentException or FormatException or IOException)
         {

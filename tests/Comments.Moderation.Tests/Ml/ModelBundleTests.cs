@@ -49,28 +49,36 @@ public sealed class ModelBundleTests : IDisposable
         Assert.Contains("missing", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AMissingModelFileIsAClearError()
+    [Theory]
+    [InlineData(ModelBundle.ToxicityModelFile)]
+    [InlineData(ModelBundle.ToxicityIdfFile)]
+    [InlineData(ModelBundle.SpamModelFile)]
+    [InlineData(WordVectors.FileName)]
+    public void AMissingModelFileIsAClearError(string file)
     {
-        File.Delete(Path.Combine(copy, ModelBundle.ToxicityModelFile));
+        File.Delete(Path.Combine(copy, file));
 
         var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
 
-        Assert.Contains(ModelBundle.ToxicityModelFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
         Assert.Contains("missing", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ACorruptModelFileIsAClearError()
+    [Theory]
+    [InlineData(ModelBundle.ToxicityModelFile)]
+    [InlineData(ModelBundle.ToxicityIdfFile)]
+    [InlineData(ModelBundle.SpamModelFile)]
+    [InlineData(WordVectors.FileName)]
+    public void ACorruptModelFileIsAClearError(string file)
     {
-        var path = Path.Combine(copy, ModelBundle.SpamModelFile);
+        var path = Path.Combine(copy, file);
         var bytes = File.ReadAllBytes(path);
         bytes[bytes.Length / 2] ^= 0xFF;
         File.WriteAllBytes(path, bytes);
 
         var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
 
-        Assert.Contains(ModelBundle.SpamModelFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
     }
 
@@ -96,31 +104,6 @@ public sealed class ModelBundleTests : IDisposable
         Assert.Equal(bundle.Card.WordVectors?.Sha256, bundle.Toxicity.Vectors?.Sha256);
         Assert.Contains(block, i => bundle.Toxicity.Weights[i] != 0);
         Assert.Equal(bundle.Card.Plan.SpamVectors, block.Any(i => bundle.Spam.Weights[i] != 0));
-    }
-
-    [Fact]
-    public void AMissingWordVectorFileIsAClearError()
-    {
-        File.Delete(Path.Combine(copy, WordVectors.FileName));
-
-        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
-
-        Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
-        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ACorruptWordVectorFileIsAClearError()
-    {
-        var path = Path.Combine(copy, WordVectors.FileName);
-        var bytes = File.ReadAllBytes(path);
-        bytes[bytes.Length / 3] ^= 0x10;
-        File.WriteAllBytes(path, bytes);
-
-        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
-
-        Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
-        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
