@@ -21,7 +21,8 @@ public static class TrainCommand
         "Spam's Platt calibration is fitted on the held-out YouTube margins only (the Wikipedia non-spam rows are down-weighted stand-ins); its accuracy at 0.5 is also given with each video's calibration fitted on the other three videos only.",
         "Training is reproducible (fixed seeds, single-threaded L-BFGS): identical weights. The zip files themselves differ between runs only by zip entry timestamps.",
         "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
-        "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests).",
+        "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests). The toxicity trees (toxicity-trees.zip) are read out of the saved FastTree model and walked on the same dense features; the blend equals ML.NET's two scores added with the card's coefficients within 1e-5.",
+        "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins; the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
     ];
 
     public static int Run(CommandOptions options, TextWriter output)
@@ -49,7 +50,8 @@ public static class TrainCommand
         var training = new Training(plan, output, vectors);
         var result = training.CrossValidateAll(data);
         var (spamEntry, spamModel) = training.FitAndSave(result.Spam, result.SpamCv, result.SpamFiles, plan.SpamScale, models, ModelBundle.SpamModelFile, ModelBundle.SpamIdfFile);
-        var (toxicityEntry, _) = training.FitAndSave(result.Toxicity, result.ToxicityCv, result.ToxicityFiles, plan.Scale, models, ModelBundle.ToxicityModelFile, ModelBundle.ToxicityIdfFile);
+        var (toxicityEntry, _) = training.FitAndSave(
+            result.Toxicity, result.ToxicityCv, result.ToxicityFiles, plan.Scale, models, ModelBundle.ToxicityModelFile, ModelBundle.ToxicityIdfFile, ModelBundle.ToxicityTreesFile);
 
         var ordinary = OrdinaryTraffic.From(result, spamModel);
         var thresholds = Training.ChooseThresholds(

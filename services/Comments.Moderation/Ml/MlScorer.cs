@@ -27,7 +27,7 @@ public sealed class MlScorer : ICommentScorer
             throw new ModelLoadException("The toxicity and spam models must share their hashing settings.");
         }
         this.bundle = bundle;
-        models = new ModelPair(bundle.Toxicity, bundle.Spam);
+        models = new ModelPair(bundle.Toxicity, bundle.Spam, bundle.ToxicityTrees);
     }
 
     public string Version => bundle.Version;

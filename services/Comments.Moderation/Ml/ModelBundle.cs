@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.ML;
+using Microsoft.ML.Trainers.FastTree;
 
 namespace Comments.Moderation.Ml;
 
@@ -13,17 +14,23 @@ public sealed class ModelBundle
     public const string ToxicityIdfFile = "toxicity.idf";
     public const string SpamModelFile = "spam.zip";
     public const string SpamIdfFile = "spam.idf";
+    public const string ToxicityTreesFile = "toxicity-trees.zip";
 
-    private ModelBundle(ModelCard card, LinearTextModel toxicity, LinearTextModel spam)
+    private ModelBundle(ModelCard card, LinearTextModel toxicity, TreeBlend? toxicityTrees, LinearTextModel spam)
     {
         Card = card;
         Toxicity = toxicity;
+        ToxicityTrees = toxicityTrees;
         Spam = spam;
     }
 
     public ModelCard Card { get; }
 
+    /// <summary>The toxicity model's linear half (all of it when <see cref="ToxicityTrees"/> is null).</summary>
     public LinearTextModel Toxicity { get; }
+
+    /// <summary>The tree model averaged with <see cref="Toxicity"/>, when the card has one.</summary>
+    public TreeBlend? ToxicityTrees { get; }
 
     public LinearTextModel Spam { get; }
 
@@ -53,8 +60,47 @@ public sealed class ModelBundle
         var ml = new MLContext(ModelTrainer.Seed);
         var vectors = LoadVectors(directory, card);
         var toxicity = LoadModel(ml, directory, card.Toxicity, card.Hashing, vectors);
+        if (card.Plan.ToxicityTrees is not null && card.Toxicity.Trees is null)
+        {
+            throw new ModelLoadException("The model card's plan blends a tree model into toxicity but the card names no tree file.");
+        }
+        var trees = card.Toxicity.Trees is { } treesEntry ? LoadTrees(ml, directory, treesEntry, card.Hashing) : null;
         var spam = LoadModel(ml, directory, card.Spam, card.Hashing, vectors);
-        return new ModelBundle(card, toxicity, spam);
+        return new ModelBundle(card, toxicity, trees, spam);
+    }
+
+    /// <summary>The toxicity probability: the linear model's, or the blend's when there are trees.</summary>
+    public double ToxicityProbability(TextFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ToxicityTrees is { } trees ? trees.Probability(Toxicity.Score(features), features.Dense) : Toxicity.Probability(features);
+    }
+
+    /// <summary>A tree model named by the card, checked against its SHA-256 and the dense features it must read.</summary>
+    public static TreeBlend LoadTrees(MLContext ml, string directory, TreeBlendCard entry, HashingSettings hashing)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(hashing);
+        var path = Path.Combine(directory, entry.ModelFile);
+        var bytes = ReadChecked(path, entry.ModelSha256);
+        if (entry.Features != hashing.DenseCount)
+        {
+            throw new ModelLoadException($"Tree model {path} reads {entry.Features} dense features; the card's hashing settings have {hashing.DenseCount}.");
+        }
+        try
+        {
+            // ML.NET finds the loader of a saved FastTree model only in assemblies it was told about.
+            ml.ComponentCatalog.RegisterAssembly(typeof(FastTreeBinaryModelParameters).Assembly);
+            using var stream = new MemoryStream(bytes, writable: false);
+            var model = ml.Model.Load(stream, out _);
+            return new TreeBlend(TreeEnsemble.From(model, hashing.DenseCount), entry.LinearCoefficient, entry.TreeCoefficient,
+                entry.Calibration.Slope, entry.Calibration.Offset);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ModelLoadException($"Tree model file {path} could not be read: {e.Message}", e);
+        }
     }
 
     /// <summary>The word-vector table the card's features need, checked against the card; null when they need none.</summary>

@@ -75,7 +75,11 @@ public sealed record ModelEntry
 
     public required int TrainingRows { get; init; }
 
+    /// <summary>The linear model's own calibration (in its zip too); with <see cref="Trees"/>, the blend's is <c>Trees.Calibration</c>.</summary>
     public required PlattCard Calibration { get; init; }
+
+    /// <summary>A tree model averaged with the linear one (toxicity); null when the model is linear alone.</summary>
+    public TreeBlendCard? Trees { get; init; }
 
     /// <summary>Cross-validated figures from <c>evaluate</c>; null until it has run.</summary>
     public EvaluationCard? Evaluation { get; init; }
@@ -85,6 +89,13 @@ public sealed record ModelEntry
 }
 
 public sealed record WordVectorsCard(string File, string Sha256, int Pieces, int Dimensions, string Source);
+
+/// <summary>
+/// The blend's tree half: a FastTree model over the <paramref name="Features"/> dense features, and the
+/// blend's probability 1 / (1 + exp(slope · m + offset)) with m = LinearCoefficient · linear margin + TreeCoefficient · tree score.
+/// </summary>
+public sealed record TreeBlendCard(
+    string ModelFile, string ModelSha256, string Trainer, int Features, double LinearCoefficient, double TreeCoefficient, PlattCard Calibration);
 
 public sealed record PlattCard(double Slope, double Offset, string FittedOn);
 

@@ -12,8 +12,10 @@ public sealed class ModelPair
     private readonly Entry[] table;
     private readonly LinearTextModel first;
     private readonly LinearTextModel second;
+    private readonly TreeBlend? firstTrees;
 
-    public ModelPair(LinearTextModel first, LinearTextModel second)
+    /// <param name="firstTrees">A tree model blended into the first model's probability (toxicity's), if any.</param>
+    public ModelPair(LinearTextModel first, LinearTextModel second, TreeBlend? firstTrees = null)
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
@@ -27,6 +29,7 @@ public sealed class ModelPair
         }
         this.first = first;
         this.second = second;
+        this.firstTrees = firstTrees;
         table = new Entry[first.Hashing.Buckets];
         for (var i = 0; i < table.Length; i++)
         {
@@ -53,7 +56,8 @@ public sealed class ModelPair
             scoreFirst += dense[i] * first.Weights[offset + i];
             scoreSecond += dense[i] * second.Weights[offset + i];
         }
-        return (first.Calibrate(scoreFirst), second.Calibrate(scoreSecond));
+        var probabilityFirst = firstTrees is null ? first.Calibrate(scoreFirst) : firstTrees.Probability(scoreFirst, dense);
+        return (probabilityFirst, second.Calibrate(scoreSecond));
     }
 
     private (float First, float Second) Block(CountMap block)

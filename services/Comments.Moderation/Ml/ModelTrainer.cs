@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
 
 namespace Comments.Moderation.Ml;
 
@@ -172,6 +173,40 @@ public static class ModelTrainer
         return ml.Data.LoadFromEnumerable(data, FeatureRow.Schema(corpus.Settings.FeatureCount));
     }
 
+    /// <summary>The rows' dense features alone (signals, lexicon, word vectors), for the tree model.</summary>
+    public static IDataView DenseDataView(MLContext ml, FeaturizedCorpus corpus, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(rows);
+        var data = rows.Select(r => new DenseRow { Label = corpus.Labels[r], Weight = corpus.Weights[r], Features = corpus.Dense[r] }).ToList();
+        var schema = SchemaDefinition.Create(typeof(DenseRow));
+        schema[nameof(DenseRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, corpus.Settings.DenseCount);
+        return ml.Data.LoadFromEnumerable(data, schema);
+    }
+
+    /// <summary>
+    /// A FastTree model on the rows' dense features. One thread and a fixed seed, so training twice
+    /// gives the same trees. Returns the ML.NET model and its trees read out for the fast path.
+    /// </summary>
+    public static (ITransformer Model, TreeEnsemble Trees) FitTrees(MLContext ml, FeaturizedCorpus corpus, IReadOnlyList<int> rows, TreeBlendPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(plan);
+        var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            NumberOfTrees = plan.Trees,
+            NumberOfLeaves = plan.Leaves,
+            LearningRate = plan.LearningRate,
+            ExampleWeightColumnName = "Weight",
+            NumberOfThreads = 1,
+            Seed = Seed,
+        });
+        var model = trainer.Fit(DenseDataView(ml, corpus, rows));
+        return (model, TreeEnsemble.From(model, corpus.Settings.DenseCount));
+    }
+
     public static LinearFit Fit(MLContext ml, FeaturizedCorpus corpus, IReadOnlyList<int> rows, float[]? idf, TrainerSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -323,6 +358,15 @@ public static class ModelTrainer
             schema[nameof(Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
             return schema;
         }
+    }
+
+    private sealed class DenseRow
+    {
+        public bool Label { get; set; }
+
+        public float Weight { get; set; }
+
+        public float[] Features { get; set; } = [];
     }
 
     private sealed class ScoredRow

@@ -11,7 +11,7 @@ public enum BucketScale { None, Idf, NaiveBayes }
 public sealed record TrainingPlan(
     HashingSettings Hashing, BucketScale Scale, IReadOnlyList<float> ToxicityL2, IReadOnlyList<float> SpamL2,
     int SpamOrdinaryNegatives = 0, float SpamOrdinaryWeight = 1, BucketScale SpamScale = BucketScale.Idf, bool SpamLexicon = true,
-    bool SpamVectors = true)
+    bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null)
 {
     /// <summary>
     /// The spam model also learns from every Jigsaw talk comment as non-spam, each at 1/20 weight:
@@ -28,7 +28,8 @@ public sealed record TrainingPlan(
     /// </summary>
     public static readonly TrainingPlan Default = new(
         HashingSettings.Default with { VectorDimensions = 384 }, BucketScale.Idf, [0.1f, 0.3f, 1f], [0.0003f, 0.003f],
-        SpamOrdinaryNegatives: 20879, SpamOrdinaryWeight: 0.05f, SpamScale: BucketScale.None, SpamLexicon: false, SpamVectors: false);
+        SpamOrdinaryNegatives: 20879, SpamOrdinaryWeight: 0.05f, SpamScale: BucketScale.None, SpamLexicon: false, SpamVectors: false,
+        ToxicityTrees: new TreeBlendPlan(Trees: 200, Leaves: 20, LearningRate: 0.1, Weight: 0.3));
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"normalised text (TextNormalizer) -> word 1-{Hashing.WordNgrams}-grams and char {Hashing.CharMin}-{Hashing.CharMax}-grams " +
@@ -38,7 +39,10 @@ public sealed record TrainingPlan(
             ? FormattableString.Invariant($", plus the comment's {Hashing.VectorDimensions}-dimensional word-vector mean (IDF-weighted static word-piece vectors distilled from all-MiniLM-L6-v2, L2-normalised, x{Hashing.VectorScale})")
             : "")
         + (Hashing.Lexicon && !SpamLexicon ? FormattableString.Invariant($"; the spam model leaves out the {TextFeatures.LexiconCount} lexicon features") : "")
-        + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "");
+        + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "")
+        + (ToxicityTrees is { } trees
+            ? FormattableString.Invariant($"; toxicity also averages in a FastTree model ({trees.Trees} trees of {trees.Leaves} leaves) over the {Hashing.DenseCount} dense features alone, its standardised margin at weight {trees.Weight}")
+            : "");
 
     public float[]? LearnScale(FeaturizedCorpus corpus, IReadOnlyList<int> rows) => Learn(Scale, corpus, rows);
 
@@ -55,9 +59,27 @@ public sealed record TrainingPlan(
     }
 }
 
+/// <summary>
+/// A boosted-tree model over the dense features only (signals, lexicon, word vectors), averaged with
+/// the linear model: each margin is divided by its out-of-fold standard deviation, the tree's is
+/// weighted <see cref="Weight"/> and the linear one 1 − Weight, and one Platt calibration is fitted on the sum.
+/// Trees see interactions of the dense features the linear model cannot (README: Moderation models).
+/// </summary>
+public sealed record TreeBlendPlan(int Trees, int Leaves, double LearningRate, double Weight)
+{
+    public string Trainer => FormattableString.Invariant($"fasttree(trees={Trees}, leaves={Leaves}, rate={LearningRate})");
+}
+
 /// <summary>Out-of-fold results for one model, the material for calibration, thresholds and the card's figures.</summary>
+/// <param name="Margins">What <paramref name="Platt"/> calibrates: the linear margin, or the blended one when <paramref name="Blend"/> is set.</param>
 public sealed record CrossValidation(
-    double[] Margins, double[] Probabilities, int[] Folds, float L2, (double Slope, double Offset) Platt, string CalibratedOn);
+    double[] Margins, double[] Probabilities, int[] Folds, float L2, (double Slope, double Offset) Platt, string CalibratedOn,
+    BlendValidation? Blend = null);
+
+/// <summary>The linear and tree halves of a blended cross-validation and the coefficients that add them up.</summary>
+public sealed record BlendValidation(
+    TreeBlendPlan Plan, double[] LinearMargins, double[] TreeMargins, double LinearCoefficient, double TreeCoefficient,
+    (double Slope, double Offset) LinearPlatt, double LinearRocAuc, double TreeRocAuc);
 
 /// <summary>Trains, evaluates and saves the toxicity and spam models (the train and evaluate commands).</summary>
 public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vectors = null)
@@ -75,11 +97,19 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     {
         var (toxicityRows, toxicityFiles) = TrainingData.Load(dataDirectory, TrainingData.ToxicityFiles, null);
         var toxicity = new FeaturizedCorpus(toxicityRows, plan.Hashing, vectors);
-        var toxicityFolds = ModelTrainer.StratifiedFolds(toxicity.Labels, 5, ModelTrainer.Seed);
-        var toxicityCv = CrossValidate("toxicity", toxicity, toxicityFolds, plan.ToxicityL2, plan.Scale, l2Selection: null);
+        var toxicityCv = CrossValidateToxicity(toxicity);
 
         var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(dataDirectory, toxicityRows, toxicityFiles);
         return new Result(toxicity, toxicityCv, toxicityFiles, toxicityRows.Select(r => r.Text).ToArray(), spam, spamCv, spamFiles, spamEvaluationRows);
+    }
+
+    /// <summary>5-fold stratified cross-validation of the toxicity model, its tree blend included when the plan has one.</summary>
+    public CrossValidation CrossValidateToxicity(FeaturizedCorpus toxicity)
+    {
+        ArgumentNullException.ThrowIfNull(toxicity);
+        var folds = ModelTrainer.StratifiedFolds(toxicity.Labels, 5, ModelTrainer.Seed);
+        var cv = CrossValidate("toxicity", toxicity, folds, plan.ToxicityL2, plan.Scale, l2Selection: null);
+        return plan.ToxicityTrees is { } trees ? BlendTrees(toxicity, cv, trees) : cv;
     }
 
     /// <summary>The spam half of <see cref="CrossValidateAll"/>; the toxicity rows supply the extra non-spam examples.</summary>
@@ -177,6 +207,43 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
         return new CrossValidation(margins, probabilities, folds, l2, platt, calibratedOn);
     }
 
+    /// <summary>
+    /// Out-of-fold margins of the tree model on the same folds as the linear model, the coefficients
+    /// that standardise and weight both, and the Platt calibration of their sum.
+    /// </summary>
+    private CrossValidation BlendTrees(FeaturizedCorpus corpus, CrossValidation linear, TreeBlendPlan trees)
+    {
+        var ml = new MLContext(ModelTrainer.Seed);
+        var all = Enumerable.Range(0, corpus.Count).ToArray();
+        var treeMargins = new double[corpus.Count];
+        foreach (var fold in linear.Folds.Distinct().Order())
+        {
+            var train = all.Where(i => linear.Folds[i] != fold).ToArray();
+            var ensemble = ModelTrainer.FitTrees(ml, corpus, train, trees).Trees;
+            foreach (var row in all.Where(i => linear.Folds[i] == fold))
+            {
+                treeMargins[row] = ensemble.Score(corpus.Dense[row]);
+            }
+        }
+        var linearCoefficient = (1 - trees.Weight) / StandardDeviation(linear.Margins);
+        var treeCoefficient = trees.Weight / StandardDeviation(treeMargins);
+        var margins = all.Select(i => linearCoefficient * linear.Margins[i] + treeCoefficient * treeMargins[i]).ToArray();
+        var platt = ModelTrainer.FitPlatt(ml, margins, corpus.Labels);
+        var probabilities = margins.Select(m => 1.0 / (1.0 + Math.Exp(platt.Slope * m + platt.Offset))).ToArray();
+        var blend = new BlendValidation(trees, linear.Margins, treeMargins, linearCoefficient, treeCoefficient, linear.Platt,
+            Metrics.RocAuc(linear.Margins, corpus.Labels), Metrics.RocAuc(treeMargins, corpus.Labels));
+        log.WriteLine(FormattableString.Invariant(
+            $"toxicity: out-of-fold ROC-AUC linear {blend.LinearRocAuc:F4}, {trees.Trainer} on the dense features {blend.TreeRocAuc:F4}, blend {Metrics.RocAuc(margins, corpus.Labels):F4}"));
+        return linear with { Margins = margins, Probabilities = probabilities, Platt = platt, Blend = blend };
+    }
+
+    private static double StandardDeviation(double[] values)
+    {
+        var mean = values.Average();
+        var deviation = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
+        return deviation > 0 ? deviation : throw new InvalidOperationException("Every out-of-fold margin is the same; nothing to standardise.");
+    }
+
     private float ChooseL2(MLContext ml, FeaturizedCorpus corpus, int[] rows, IReadOnlyList<float> grid, BucketScale bucketScale, int[]? groups)
     {
         if (grid.Count == 1)
@@ -218,16 +285,23 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     /// from the held-out margins) and the bucket scale. Returns the card entry.
     /// </summary>
     public (ModelEntry Entry, LinearTextModel Model) FitAndSave(
-        FeaturizedCorpus corpus, CrossValidation cv, List<DataFile> files, BucketScale bucketScale, string directory, string modelFile, string scaleFile)
+        FeaturizedCorpus corpus, CrossValidation cv, List<DataFile> files, BucketScale bucketScale, string directory, string modelFile, string scaleFile,
+        string? treesFile = null)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(cv);
+        if (cv.Blend is not null && treesFile is null)
+        {
+            throw new ArgumentException("A blended cross-validation needs a file for its trees.", nameof(treesFile));
+        }
+        // The linear model's zip carries its own calibration; a blend's is in the card's trees entry.
+        var linearPlatt = cv.Blend?.LinearPlatt ?? cv.Platt;
         var ml = new MLContext(ModelTrainer.Seed);
         var all = Enumerable.Range(0, corpus.Count).ToArray();
         var scale = TrainingPlan.Learn(bucketScale, corpus, all);
         var data = ModelTrainer.ToDataView(ml, corpus, all, scale);
         var predictor = ModelTrainer.Lbfgs(cv.L2).Create(ml).Fit(data);
-        var calibrator = ml.BinaryClassification.Calibrators.Platt(cv.Platt.Slope, cv.Platt.Offset).Fit(predictor.Transform(data));
+        var calibrator = ml.BinaryClassification.Calibrators.Platt(linearPlatt.Slope, linearPlatt.Offset).Fit(predictor.Transform(data));
         var model = new Microsoft.ML.Data.TransformerChain<ITransformer>(predictor, calibrator);
 
         Directory.CreateDirectory(directory);
@@ -256,8 +330,25 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             Trainer = ModelTrainer.Lbfgs(cv.L2).Name,
             TrainingData = files,
             TrainingRows = corpus.Count,
-            Calibration = new PlattCard(cv.Platt.Slope, cv.Platt.Offset, cv.CalibratedOn),
+            Calibration = new PlattCard(linearPlatt.Slope, linearPlatt.Offset, cv.CalibratedOn + (cv.Blend is null ? "" : " (the linear model alone)")),
         };
+        var treesPath = treesFile is null ? null : Path.Combine(directory, treesFile);
+        if (cv.Blend is { } blend && treesPath is not null)
+        {
+            var (trees, _) = ModelTrainer.FitTrees(ml, corpus, all, blend.Plan);
+            ml.Model.Save(trees, ModelTrainer.DenseDataView(ml, corpus, [0]).Schema, treesPath);
+            log.WriteLine(FormattableString.Invariant($"saved {treesPath} ({new FileInfo(treesPath).Length / 1024} KiB)"));
+            entry = entry with
+            {
+                Trees = new TreeBlendCard(treesFile!, TrainingData.Sha256(treesPath), blend.Plan.Trainer, corpus.Settings.DenseCount,
+                    blend.LinearCoefficient, blend.TreeCoefficient, new PlattCard(cv.Platt.Slope, cv.Platt.Offset, cv.CalibratedOn + " (the blend)")),
+            };
+        }
+        else if (treesPath is not null && File.Exists(treesPath))
+        {
+            // Trees left from an earlier plan would only mislead.
+            File.Delete(treesPath);
+        }
         // Read back exactly as the worker will, so what was saved is what was measured.
         return (entry, ModelBundle.LoadModel(ml, directory, entry, corpus.Settings, corpus.Vectors));
     }

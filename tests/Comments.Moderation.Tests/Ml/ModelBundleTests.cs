@@ -54,6 +54,7 @@ public sealed class ModelBundleTests : IDisposable
     [InlineData(ModelBundle.ToxicityIdfFile)]
     [InlineData(ModelBundle.SpamModelFile)]
     [InlineData(WordVectors.FileName)]
+    [InlineData(ModelBundle.ToxicityTreesFile)]
     public void AMissingModelFileIsAClearError(string file)
     {
         File.Delete(Path.Combine(copy, file));
@@ -69,6 +70,7 @@ public sealed class ModelBundleTests : IDisposable
     [InlineData(ModelBundle.ToxicityIdfFile)]
     [InlineData(ModelBundle.SpamModelFile)]
     [InlineData(WordVectors.FileName)]
+    [InlineData(ModelBundle.ToxicityTreesFile)]
     public void ACorruptModelFileIsAClearError(string file)
     {
         var path = Path.Combine(copy, file);
@@ -119,6 +121,46 @@ public sealed class ModelBundleTests : IDisposable
 
         Assert.Contains(WordVectors.FileName, error.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheShippedToxicityModelBlendsInTheTreesTheCardNames()
+    {
+        var bundle = ShippedModels.Bundle;
+        var plan = Assert.IsType<TreeBlendPlan>(bundle.Card.Plan.ToxicityTrees);
+        var entry = Assert.IsType<TreeBlendCard>(bundle.Card.Toxicity.Trees);
+        var trees = Assert.IsType<TreeBlend>(bundle.ToxicityTrees);
+
+        Assert.Equal(plan.Trees, trees.Trees.TreeCount);
+        Assert.Equal(bundle.Card.Hashing.DenseCount, trees.Trees.FeatureCount);
+        Assert.Equal((entry.LinearCoefficient, entry.TreeCoefficient), (trees.LinearCoefficient, trees.TreeCoefficient));
+        Assert.True(trees.TreeCoefficient > 0 && trees.LinearCoefficient > 0);
+    }
+
+    [Fact]
+    public void ACardWhosePlanBlendsTreesButNamesNoTreeFileIsAClearError()
+    {
+        var cardPath = Path.Combine(copy, ModelCard.FileName);
+        var card = ModelCard.Read(cardPath);
+        (card with { Toxicity = card.Toxicity with { Trees = null } }).Write(cardPath);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains("tree", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATreeFileTheCardVouchesForButThatIsNoModelIsAClearError()
+    {
+        var path = Path.Combine(copy, ModelBundle.ToxicityTreesFile);
+        File.WriteAllText(path, "not a tree model");
+        var cardPath = Path.Combine(copy, ModelCard.FileName);
+        var card = ModelCard.Read(cardPath);
+        (card with { Toxicity = card.Toxicity with { Trees = card.Toxicity.Trees! with { ModelSha256 = TrainingData.Sha256(path) } } }).Write(cardPath);
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
+
+        Assert.Contains(ModelBundle.ToxicityTreesFile, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,4 +86,62 @@ public sealed class ModelTrainerTests
         Assert.True(ModelTrainer.LinearParameters(loaded).Weights.SequenceEqual(fit.Weights));
         Assert.Equal((-1.5, 0.25), ModelTrainer.PlattParameters(loaded));
     }
+
+    [Fact]
+    public void TrainingTreesTwiceGivesIdenticalTrees()
+    {
+        var corpus = new FeaturizedCorpus(Synthetic(), Small);
+        var rows = Enumerable.Range(0, corpus.Count).ToArray();
+        var plan = new TreeBlendPlan(Trees: 10, Leaves: 4, LearningRate: 0.2, Weight: 0.5);
+
+        var first = ModelTrainer.FitTrees(new MLContext(ModelTrainer.Seed), corpus, rows, plan).Trees;
+        var second = ModelTrainer.FitTrees(new MLContext(ModelTrainer.Seed), new FeaturizedCorpus(Synthetic(), Small), rows, plan).Trees;
+
+        Assert.Equal(rows.Select(r => first.Score(corpus.Dense[r])), rows.Select(r => second.Score(corpus.Dense[r])));
+        Assert.Contains(rows, r => first.Score(corpus.Dense[r]) != first.Score(corpus.Dense[0]));
+    }
+
+    [Fact]
+    public void ABlendedToxicityModelIsSavedWithItsTreesAndLoadsAsTheCardSays()
+    {
+        var corpus = new FeaturizedCorpus(Synthetic(), Small);
+        var plan = new TrainingPlan(Small, BucketScale.Idf, [0.1f], [0.1f], ToxicityTrees: new TreeBlendPlan(Trees: 10, Leaves: 4, LearningRate: 0.2, Weight: 0.5));
+        var training = new Training(plan, TextWriter.Null);
+        var directory = Path.Combine(Path.GetTempPath(), "blend-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var cv = training.CrossValidateToxicity(corpus);
+            var (entry, linear) = training.FitAndSave(corpus, cv, [], plan.Scale, directory, "t.zip", "t.idf", "t-trees.zip");
+
+            var blend = Assert.IsType<BlendValidation>(cv.Blend);
+            var trees = Assert.IsType<TreeBlendCard>(entry.Trees);
+            Assert.Equal("t-trees.zip", trees.ModelFile);
+            Assert.Equal(TrainingData.Sha256(Path.Combine(directory, "t-trees.zip")), trees.ModelSha256);
+            Assert.Equal((blend.LinearCoefficient, blend.TreeCoefficient), (trees.LinearCoefficient, trees.TreeCoefficient));
+            Assert.Equal((cv.Platt.Slope, cv.Platt.Offset), (trees.Calibration.Slope, trees.Calibration.Offset));
+            // The linear zip keeps the linear model's own calibration; the blend's differs.
+            Assert.Equal((blend.LinearPlatt.Slope, blend.LinearPlatt.Offset), (linear.PlattSlope, linear.PlattOffset));
+            Assert.NotEqual(blend.LinearPlatt, cv.Platt);
+            // The blended out-of-fold margin is the sum the card describes.
+            Assert.All(Enumerable.Range(0, corpus.Count), i => Assert.Equal(
+                blend.LinearCoefficient * blend.LinearMargins[i] + blend.TreeCoefficient * blend.TreeMargins[i], cv.Margins[i], 9));
+
+            var loaded = ModelBundle.LoadTrees(new MLContext(ModelTrainer.Seed), directory, trees, Small);
+            var features = linear.NewFeatures();
+            var probabilities = Synthetic().Select(row =>
+            {
+                features.Extract(row.Text);
+                return loaded.Probability(linear.Score(features), features.Dense);
+            }).ToArray();
+            Assert.True(Metrics.RocAuc(probabilities, corpus.Labels) > 0.95);
+            Assert.Equal(10, loaded.Trees.TreeCount);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
 }
