@@ -1,12 +1,16 @@
 using System.Globalization;
 using Comments.Moderation.Ml;
+using Microsoft.Extensions.Configuration;
 
 namespace Comments.Moderation.Cli;
 
-/// <summary>The offline sub-commands: train, evaluate, compare, score and bench. No servers needed.</summary>
+/// <summary>
+/// The operator sub-commands: train, evaluate, compare, score and bench (offline, no servers needed) and
+/// export-decisions (reads a site's moderator decisions from PostgreSQL for train --site-decisions).
+/// </summary>
 public static class ModelCommands
 {
-    private static readonly string[] Commands = ["train", "evaluate", "compare", "score", "bench"];
+    private static readonly string[] Commands = ["train", "evaluate", "compare", "score", "bench", "export-decisions"];
 
     // Only an exact sub-command name in first place: hosts pass "--environment=..." style arguments.
     public static bool IsCommand(string[] args) =>
@@ -25,10 +29,12 @@ public static class ModelCommands
                 "compare" => CompareCommand.Run(options, Console.Out),
                 "score" => await ScoreCommand.RunAsync(options, Console.Out),
                 "bench" => BenchCommand.Run(options, Console.Out),
+                "export-decisions" => await ExportDecisionsCommand.RunAsync(options, Configuration(), Console.Out, CancellationToken.None),
                 _ => Usage(),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException or ModelLoadException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException or ModelLoadException
+            or Npgsql.NpgsqlException)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
@@ -38,9 +44,18 @@ public static class ModelCommands
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: train|evaluate|compare [--data DIR] [--models DIR] | score --input in.csv --output out.csv [--models DIR] [--policy JSON] | bench [--models DIR] [--data DIR]");
+            "usage: train|evaluate [--data DIR] [--models DIR] [--site-decisions FILE [--site-weight W]] | compare [--data DIR] | " +
+            "score --input in.csv --output out.csv [--models DIR] [--policy JSON] | bench [--models DIR] [--data DIR] | " +
+            "export-decisions --output FILE [--site ID[,ID]] [--since DATE]");
         return 2;
     }
+
+    // The worker's own settings: appsettings.json beside the program, then environment variables (ConnectionStrings__postgres).
+    private static IConfiguration Configuration() => new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .Build();
 
     /// <summary>Where train and evaluate write: the source tree's Models folder, so the files can be committed.</summary>
     public static string SourceModelsDirectory(CommandOptions options)

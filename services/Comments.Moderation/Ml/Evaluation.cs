@@ -13,7 +13,9 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(thresholds);
         return new EvaluationCard
         {
-            Protocol = "5-fold stratified cross-validation over both Wikipedia files (IDF and L2 chosen inside the training folds' data)",
+            Protocol = "5-fold stratified cross-validation over both Wikipedia files" +
+                (corpus.Groups.Any(g => !TrainingData.ToxicityFiles.Contains(g)) ? " and a site's moderator decisions" : "") +
+                " (IDF and L2 chosen inside the training folds' data)",
             Rows = corpus.Count,
             Positives = corpus.Labels.Count(l => l),
             RocAuc = Metrics.RocAuc(cv.Probabilities, corpus.Labels),

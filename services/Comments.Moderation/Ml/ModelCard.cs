@@ -99,7 +99,10 @@ public sealed record TreeBlendCard(
 
 public sealed record PlattCard(double Slope, double Offset, string FittedOn);
 
-public sealed record ScoreThresholdsCard(double ToxicityHold, double ToxicityReject, double SpamHold, double SpamReject, string ChosenOn);
+public sealed record ScoreThresholdsCard(double ToxicityHold, double ToxicityReject, double SpamHold, double SpamReject, string ChosenOn)
+{
+    public Scoring.ScoreThresholds AsThresholds() => new(ToxicityHold, ToxicityReject, SpamHold, SpamReject);
+}
 
 public sealed record Comparison(string Candidate, double RocAuc, double? OrdinaryTrafficRocAuc, string Protocol);
 

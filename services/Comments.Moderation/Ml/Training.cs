@@ -11,7 +11,7 @@ public enum BucketScale { None, Idf, NaiveBayes }
 public sealed record TrainingPlan(
     HashingSettings Hashing, BucketScale Scale, IReadOnlyList<float> ToxicityL2, IReadOnlyList<float> SpamL2,
     int SpamOrdinaryNegatives = 0, float SpamOrdinaryWeight = 1, BucketScale SpamScale = BucketScale.Idf, bool SpamLexicon = true,
-    bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null)
+    bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null, float SiteDecisionWeight = 1)
 {
     /// <summary>
     /// The spam model also learns from every Jigsaw talk comment as non-spam, each at 1/20 weight:
@@ -92,14 +92,26 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
         FeaturizedCorpus Toxicity, CrossValidation ToxicityCv, List<DataFile> ToxicityFiles, string[] ToxicityTexts,
         FeaturizedCorpus Spam, CrossValidation SpamCv, List<DataFile> SpamFiles, int[] SpamEvaluationRows);
 
-    /// <summary>Loads and featurises both sets and cross-validates the plan (no files written).</summary>
-    public Result CrossValidateAll(string dataDirectory)
+    /// <summary>
+    /// Loads and featurises both sets and cross-validates the plan (no files written). With
+    /// <paramref name="siteDecisions"/> (an <c>export-decisions</c> file), a site's moderator decisions
+    /// join both sets at the plan's weight, spread over the folds and reported as their own group.
+    /// </summary>
+    public Result CrossValidateAll(string dataDirectory, string? siteDecisions = null)
     {
         var (toxicityRows, toxicityFiles) = TrainingData.Load(dataDirectory, TrainingData.ToxicityFiles, null);
+        var site = siteDecisions is null ? default : SiteDecisions.Load(siteDecisions, plan.SiteDecisionWeight);
+        if (siteDecisions is not null)
+        {
+            toxicityRows.AddRange(site.Toxicity);
+            toxicityFiles.Add(site.ToxicityFile);
+            log.WriteLine($"site decisions: {site.Toxicity.Count} toxicity rows ({site.ToxicityFile.Positives} toxic), {site.Spam.Count} spam rows ({site.SpamFile.Positives} spam)");
+        }
         var toxicity = new FeaturizedCorpus(toxicityRows, plan.Hashing, vectors);
         var toxicityCv = CrossValidateToxicity(toxicity);
 
-        var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(dataDirectory, toxicityRows, toxicityFiles);
+        var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(
+            dataDirectory, toxicityRows, toxicityFiles, siteDecisions is null ? null : (site.Spam, site.SpamFile));
         return new Result(toxicity, toxicityCv, toxicityFiles, toxicityRows.Select(r => r.Text).ToArray(), spam, spamCv, spamFiles, spamEvaluationRows);
     }
 
@@ -114,7 +126,8 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
 
     /// <summary>The spam half of <see cref="CrossValidateAll"/>; the toxicity rows supply the extra non-spam examples.</summary>
     public (FeaturizedCorpus Corpus, CrossValidation Cv, List<DataFile> Files, int[] EvaluationRows) CrossValidateSpam(
-        string dataDirectory, IReadOnlyList<LabelledText> toxicityRows, IReadOnlyList<DataFile> toxicityFiles)
+        string dataDirectory, IReadOnlyList<LabelledText> toxicityRows, IReadOnlyList<DataFile> toxicityFiles,
+        (IReadOnlyList<LabelledText> Rows, DataFile File)? siteDecisions = null)
     {
         ArgumentNullException.ThrowIfNull(toxicityRows);
         ArgumentNullException.ThrowIfNull(toxicityFiles);
@@ -144,6 +157,13 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
                     ? "all of them"
                     : "every row with a link, then random others") + " (talk-page discussion is not spam, whatever its toxicity label)",
             });
+        }
+        if (siteDecisions is { } site && site.Rows.Count > 0)
+        {
+            // Spread over the video folds like the talk comments: each is scored by a model that never saw it.
+            spamFolds.AddRange(site.Rows.Select((_, i) => i % videoCount));
+            spamRows.AddRange(site.Rows);
+            spamFiles.Add(site.File);
         }
         var spam = new FeaturizedCorpus(spamRows, plan.Hashing, vectors);
         if (!plan.SpamLexicon && plan.Hashing.Lexicon)

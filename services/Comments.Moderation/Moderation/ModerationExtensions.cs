@@ -7,19 +7,21 @@ public static class ModerationExtensions
 {
     public static IHostApplicationBuilder AddModeration(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ModerationOptions>()
-            .BindConfiguration(ModerationOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => o.DefaultThresholds.IsValid(), "Moderation:DefaultThresholds must be probabilities with hold <= reject.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<ICommentScorer, RuleScorer>();
-
         // Loaded here, while the host is built: a missing or corrupt model stops start-up with the
         // file's path instead of a worker that silently moderates without models.
         var models = builder.Configuration[ModerationOptions.SectionName + ":ModelDirectory"] is { Length: > 0 } configured
             ? configured
             : ModelBundle.DefaultDirectory;
-        builder.Services.AddSingleton<ICommentScorer>(new MlScorer(ModelBundle.Load(models)));
+        var bundle = ModelBundle.Load(models);
+        builder.Services.AddOptions<ModerationOptions>()
+            .BindConfiguration(ModerationOptions.SectionName)
+            // Thresholds not configured are the card's: retrained models come with their own operating point.
+            .PostConfigure(o => o.DefaultThresholds.FillFrom(bundle.Card.Thresholds.AsThresholds()))
+            .ValidateDataAnnotations()
+            .Validate(o => o.DefaultThresholds.IsValid(), "Moderation:DefaultThresholds must be probabilities with hold <= reject.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ICommentScorer, RuleScorer>();
+        builder.Services.AddSingleton<ICommentScorer>(new MlScorer(bundle));
         builder.Services.AddSingleton<CommentModerator>();
         return builder;
     }

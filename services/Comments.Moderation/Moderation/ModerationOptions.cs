@@ -21,7 +21,7 @@ public sealed class ModerationOptions
     [Range(0, 100)]
     public int DefaultMaxLinks { get; set; } = 2;
 
-    /// <summary>Hold/reject thresholds on the model scores; out of the box the model card's operating point.</summary>
+    /// <summary>Hold/reject thresholds on the model scores; each one not configured is the loaded model card's.</summary>
     public ThresholdOptions DefaultThresholds { get; set; } = new();
 
     /// <summary>Merges a site's stored policy (JSON, any field optional) over these defaults.</summary>
@@ -31,11 +31,12 @@ public sealed class ModerationOptions
             ? null
             : JsonSerializer.Deserialize<StoredPolicy>(sitePolicyJson, StoredPolicy.Json);
         var site = stored?.Thresholds;
+        var defaults = DefaultThresholds.Resolved;
         var thresholds = new ScoreThresholds(
-            Probability(site?.ToxicityHold) ?? DefaultThresholds.ToxicityHold,
-            Probability(site?.ToxicityReject) ?? DefaultThresholds.ToxicityReject,
-            Probability(site?.SpamHold) ?? DefaultThresholds.SpamHold,
-            Probability(site?.SpamReject) ?? DefaultThresholds.SpamReject);
+            Probability(site?.ToxicityHold) ?? defaults.ToxicityHold,
+            Probability(site?.ToxicityReject) ?? defaults.ToxicityReject,
+            Probability(site?.SpamHold) ?? defaults.SpamHold,
+            Probability(site?.SpamReject) ?? defaults.SpamReject);
         return new SitePolicy(
             stored?.Mode ?? DefaultMode,
             (IReadOnlyList<string>?)stored?.BannedWords ?? DefaultBannedWords,
@@ -59,19 +60,41 @@ public sealed class ModerationOptions
     }
 }
 
-/// <summary>Configured default thresholds (section Moderation:DefaultThresholds), each a probability.</summary>
+/// <summary>
+/// Configured default thresholds (section Moderation:DefaultThresholds), each a probability. One left
+/// unset is the loaded model card's (<see cref="FillFrom"/>; the worker does that at start), so models
+/// retrained on a site's own decisions bring their own operating point; without a card, <see cref="ScoreThresholds.Default"/>.
+/// </summary>
 public sealed class ThresholdOptions
 {
+    public double? ToxicityHold { get; set; }
+
+    public double? ToxicityReject { get; set; }
+
+    public double? SpamHold { get; set; }
+
+    public double? SpamReject { get; set; }
+
+    /// <summary>The thresholds in force: each configured one, else the shipped default.</summary>
+    public ScoreThresholds Resolved => new(
+        ToxicityHold ?? ScoreThresholds.Default.ToxicityHold, ToxicityReject ?? ScoreThresholds.Default.ToxicityReject,
+        SpamHold ?? ScoreThresholds.Default.SpamHold, SpamReject ?? ScoreThresholds.Default.SpamReject);
+
     /// <summary>Each in 0..1 and each hold threshold at most its reject threshold.</summary>
-    public bool IsValid() =>
-        new[] { ToxicityHold, ToxicityReject, SpamHold, SpamReject }.All(t => t is >= 0 and <= 1)
-        && ToxicityHold <= ToxicityReject && SpamHold <= SpamReject;
+    public bool IsValid()
+    {
+        var t = Resolved;
+        return new[] { t.ToxicityHold, t.ToxicityReject, t.SpamHold, t.SpamReject }.All(v => v is >= 0 and <= 1)
+            && t.ToxicityHold <= t.ToxicityReject && t.SpamHold <= t.SpamReject;
+    }
 
-    public double ToxicityHold { get; set; } = ScoreThresholds.Default.ToxicityHold;
-
-    public double ToxicityReject { get; set; } = ScoreThresholds.Default.ToxicityReject;
-
-    public double SpamHold { get; set; } = ScoreThresholds.Default.SpamHold;
-
-    public double SpamReject { get; set; } = ScoreThresholds.Default.SpamReject;
+    /// <summary>Sets every threshold not configured to <paramref name="thresholds"/>' (the model card's).</summary>
+    public void FillFrom(ScoreThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        ToxicityHold ??= thresholds.ToxicityHold;
+        ToxicityReject ??= thresholds.ToxicityReject;
+        SpamHold ??= thresholds.SpamHold;
+        SpamReject ??= thresholds.SpamReject;
+    }
 }

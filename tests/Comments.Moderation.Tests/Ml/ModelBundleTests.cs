@@ -1,7 +1,10 @@
 using Comments.Moderation.Ml;
 using Comments.Moderation.Moderation;
 using Microsoft.Extensions.Configuration;
+using Comments.Moderation.Scoring;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Comments.Moderation.Tests.Ml;
 
@@ -182,6 +185,28 @@ public sealed class ModelBundleTests : IDisposable
         var error = Assert.Throws<ModelLoadException>(() => builder.AddModeration());
 
         Assert.Contains("nowhere", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, 0.21)]
+    [InlineData("0.3", 0.3)]
+    public void AWorkersDefaultThresholdsAreItsModelCardsUnlessConfigured(string? configuredHold, double expectedHold)
+    {
+        var cardPath = Path.Combine(copy, ModelCard.FileName);
+        var card = ModelCard.Read(cardPath);
+        (card with { Thresholds = card.Thresholds with { ToxicityHold = 0.21, ToxicityReject = 0.71, SpamHold = 0.51, SpamReject = 0.81 } }).Write(cardPath);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Moderation:ModelDirectory"] = copy,
+            ["Moderation:DefaultThresholds:ToxicityHold"] = configuredHold,
+        });
+        builder.AddModeration();
+        using var host = builder.Build();
+
+        var thresholds = host.Services.GetRequiredService<IOptions<ModerationOptions>>().Value.Resolve(null).Thresholds;
+
+        Assert.Equal(new ScoreThresholds(expectedHold, 0.71, 0.51, 0.81), thresholds);
     }
 
     [Fact]

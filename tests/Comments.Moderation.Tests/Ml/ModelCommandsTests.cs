@@ -9,6 +9,8 @@ public sealed class ModelCommandsTests
     [InlineData("evaluate")]
     [InlineData("score")]
     [InlineData("bench")]
+    [InlineData("compare")]
+    [InlineData("export-decisions")]
     public void RecognisesSubCommands(string command)
     {
         Assert.True(ModelCommands.IsCommand([command, "--data", "x"]));

@@ -31,6 +31,17 @@ public sealed class ThresholdPolicyTests
     }
 
     [Fact]
+    public void TheModelCardsThresholdsFillOnlyThoseNotConfigured()
+    {
+        var options = new ModerationOptions { DefaultThresholds = new ThresholdOptions { ToxicityHold = 0.3 } };
+
+        options.DefaultThresholds.FillFrom(new ScoreThresholds(0.11, 0.77, 0.33, 0.88));
+
+        Assert.Equal(new ScoreThresholds(0.3, 0.77, 0.33, 0.88), options.Resolve(null).Thresholds);
+        Assert.Equal(new ScoreThresholds(0.5, 0.77, 0.33, 0.88), options.Resolve("""{"thresholds":{"toxicityHold":0.5}}""").Thresholds);
+    }
+
+    [Fact]
     public void AStoredThresholdOutsideZeroToOneIsIgnored()
     {
         var policy = new ModerationOptions().Resolve("""{"thresholds":{"toxicityReject":7}}""");
