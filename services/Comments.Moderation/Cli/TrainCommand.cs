@@ -22,17 +22,23 @@ public static class TrainCommand
         "Training is reproducible (fixed seeds, single-threaded L-BFGS): identical weights. The zip files themselves differ between runs only by zip entry timestamps.",
         "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
         "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests). The toxicity trees (toxicity-trees.zip) are read out of the saved FastTree model and walked on the same dense features; the blend equals ML.NET's two scores added with the card's coefficients within 1e-5.",
-        "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins; the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
+        "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins (the standard deviations over all of them, test folds included: label-free; the Platt fit counts every row once, whatever its weight); the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
     ];
 
     public static int Run(CommandOptions options, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
+        options.AllowOnly("train", "data", "models", "site-decisions", "site-weight");
         var started = Stopwatch.StartNew();
+        var siteDecisions = options.Get("site-decisions");
+        if (siteDecisions is not null && options.Get("models") is null)
+        {
+            // Models trained on a site's comments belong with that site's data, not in the repository's Models/.
+            throw new ArgumentException("train --site-decisions writes a site's own models: give their folder with --models DIR (a copy of Models/).");
+        }
         var data = ModelCommands.DataDirectory(options);
         var models = ModelCommands.SourceModelsDirectory(options);
-        var siteDecisions = options.Get("site-decisions");
         var plan = TrainingPlan.Default with { SiteDecisionWeight = SiteWeight(options, siteDecisions) };
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var previous = File.Exists(cardPath) ? TryRead(cardPath) : null;
@@ -76,7 +82,7 @@ public static class TrainCommand
         card = WithEvaluation(card, result, ordinary, thresholds, output);
         card.Write(cardPath);
         output.WriteLine($"wrote {cardPath} (version {card.Version}) in {started.Elapsed.TotalSeconds:F0}s");
-        if (thresholds != ScoreThresholds.Default)
+        if (thresholds != ScoreThresholds.Default && options.Get("models") is null)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"NOTE: set ScoreThresholds.Default to new({thresholds.ToxicityHold}, {thresholds.ToxicityReject}, {thresholds.SpamHold}, {thresholds.SpamReject}) so the default policy matches the card."));
@@ -88,6 +94,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
+        options.AllowOnly("evaluate", "data", "models", "site-decisions", "site-weight", "write-card");
         var data = ModelCommands.DataDirectory(options);
         var models = ModelCommands.SourceModelsDirectory(options);
         var cardPath = Path.Combine(models, ModelCard.FileName);

@@ -140,7 +140,8 @@ public static class Csv
                 writer.Write(value);
             }
         }
-        writer.Write('\n');
+        // RFC 4180 ends records with CRLF (line breaks inside a quoted field stay as they were).
+        writer.Write("\r\n");
     }
 }
 

@@ -15,7 +15,7 @@ public static class Evaluation
         {
             Protocol = "5-fold stratified cross-validation over both Wikipedia files" +
                 (corpus.Groups.Any(g => !TrainingData.ToxicityFiles.Contains(g)) ? " and a site's moderator decisions" : "") +
-                " (IDF and L2 chosen inside the training folds' data)",
+                " (IDF learned inside each training fold; L2 chosen before, on a validation fifth of all rows: see the notes)",
             Rows = corpus.Count,
             Positives = corpus.Labels.Count(l => l),
             RocAuc = Metrics.RocAuc(cv.Probabilities, corpus.Labels),

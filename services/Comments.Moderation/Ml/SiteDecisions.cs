@@ -30,23 +30,25 @@ public static class SiteDecisions
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(output);
+        // The latest moderator approve/reject of each comment, straight from the audit log (no per-comment
+        // lookups), kept only while the comment still has the status that decision gave it.
         await using var command = dataSource.CreateCommand(
             """
             SELECT c.id, c.site_id, c.body, d.action, d.reason, d.created_at
-            FROM comments c
-            CROSS JOIN LATERAL (
-                SELECT a.action, a.reason, a.after_status, a.created_at
+            FROM (
+                SELECT DISTINCT ON (a.comment_id) a.comment_id, a.action, a.reason, a.after_status, a.created_at
                 FROM moderation_audit a
-                WHERE a.comment_id = c.id AND a.moderator_id IS NOT NULL AND a.action IN ('approve', 'reject')
-                ORDER BY a.id DESC
-                LIMIT 1) d
-            WHERE (@sites::text[] IS NULL OR c.site_id = ANY(@sites))
-              AND (@since::timestamptz IS NULL OR d.created_at >= @since)
-              AND d.after_status = c.status
+                WHERE a.comment_id IS NOT NULL AND a.moderator_id IS NOT NULL AND a.action IN ('approve', 'reject')
+                  AND (@sites::text[] IS NULL OR a.site_id = ANY(@sites))
+                ORDER BY a.comment_id, a.id DESC) d
+            JOIN comments c ON c.id = d.comment_id AND c.status = d.after_status
+            WHERE @since::timestamptz IS NULL OR d.created_at >= @since
             ORDER BY d.created_at, c.id
             """);
+        // An operator's one-off read of the whole log: no request deadline applies.
+        command.CommandTimeout = 0;
         command.Parameters.Add(new NpgsqlParameter<string[]?>("sites", sites is { Count: > 0 } ? [.. sites] : null) { DataTypeName = "text[]" });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("since", since) { DataTypeName = "timestamptz" });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("since", since?.ToUniversalTime()) { DataTypeName = "timestamptz" });
         await using var reader = await command.ExecuteReaderAsync(ct);
         Csv.WriteRecord(output, Columns);
         int rows = 0, toxic = 0, spam = 0, clean = 0, leftOut = 0;

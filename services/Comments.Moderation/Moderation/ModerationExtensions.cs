@@ -1,3 +1,4 @@
+using System.Globalization;
 using Comments.Moderation.Ml;
 using Comments.Moderation.Scoring;
 
@@ -13,12 +14,15 @@ public static class ModerationExtensions
             ? configured
             : ModelBundle.DefaultDirectory;
         var bundle = ModelBundle.Load(models);
+        var card = bundle.Card.Thresholds.AsThresholds();
         builder.Services.AddOptions<ModerationOptions>()
             .BindConfiguration(ModerationOptions.SectionName)
             // Thresholds not configured are the card's: retrained models come with their own operating point.
-            .PostConfigure(o => o.DefaultThresholds.FillFrom(bundle.Card.Thresholds.AsThresholds()))
+            .PostConfigure(o => o.DefaultThresholds.FillFrom(card))
             .ValidateDataAnnotations()
-            .Validate(o => o.DefaultThresholds.IsValid(), "Moderation:DefaultThresholds must be probabilities with hold <= reject.")
+            .Validate(o => o.DefaultThresholds.IsValid(), string.Create(CultureInfo.InvariantCulture,
+                $"Moderation:DefaultThresholds must be probabilities with hold <= reject; each one not configured is the model card's " +
+                $"(toxicity hold {card.ToxicityHold} / reject {card.ToxicityReject}, spam hold {card.SpamHold} / reject {card.SpamReject}, {models})."))
             .ValidateOnStart();
         builder.Services.AddSingleton<ICommentScorer, RuleScorer>();
         builder.Services.AddSingleton<ICommentScorer>(new MlScorer(bundle));

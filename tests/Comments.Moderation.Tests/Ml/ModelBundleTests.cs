@@ -152,11 +152,20 @@ public sealed class ModelBundleTests : IDisposable
         Assert.Contains("tree", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ATreeFileTheCardVouchesForButThatIsNoModelIsAClearError()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATreeFileTheCardVouchesForButThatIsNoTreeModelIsAClearError(bool anotherMlNetModel)
     {
         var path = Path.Combine(copy, ModelBundle.ToxicityTreesFile);
-        File.WriteAllText(path, "not a tree model");
+        if (anotherMlNetModel)
+        {
+            File.Copy(Path.Combine(copy, ModelBundle.SpamModelFile), path, overwrite: true);
+        }
+        else
+        {
+            File.WriteAllText(path, "not a tree model");
+        }
         var cardPath = Path.Combine(copy, ModelCard.FileName);
         var card = ModelCard.Read(cardPath);
         (card with { Toxicity = card.Toxicity with { Trees = card.Toxicity.Trees! with { ModelSha256 = TrainingData.Sha256(path) } } }).Write(cardPath);
@@ -164,6 +173,7 @@ public sealed class ModelBundleTests : IDisposable
         var error = Assert.Throws<ModelLoadException>(() => ModelBundle.Load(copy));
 
         Assert.Contains(ModelBundle.ToxicityTreesFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains(anotherMlNetModel ? "no FastTree" : "could not be read", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -122,18 +122,37 @@ public sealed class SiteDecisionsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExportsOnlyTheGivenSitesAndDecisionsSinceTheGivenDate()
+    public async Task ExportsOnlyTheGivenSitesAndDecisionsSinceTheGivenTime()
     {
-        await Comment("An old decision.", "approved", (true, "approve", null, "approved"));
-        var path = Path.Combine(directory, "since.csv");
+        // Decided a minute ago (the comment itself is created now, so a filter on the wrong time would differ).
+        await Comment("A decision a minute old.", "approved", (true, "approve", null, "approved"));
+        var twoMinutesAgo = DateTimeOffset.UtcNow.AddMinutes(-2).ToOffset(TimeSpan.FromHours(2)).ToString("O");
+        var thirtySecondsAgo = DateTimeOffset.UtcNow.AddSeconds(-30).ToString("O");
 
-        var (exit, output) = await Export(path, "--since", DateTimeOffset.UtcNow.AddDays(1).ToString("O"));
+        var (exit, output) = await Export(Path.Combine(directory, "after.csv"), "--since", twoMinutesAgo);
+        var (laterExit, laterOutput) = await Export(Path.Combine(directory, "later.csv"), "--since", thirtySecondsAgo);
         var (otherExit, otherOutput) = await Export(Path.Combine(directory, "other.csv"), "--site", "no-such-site");
 
-        Assert.Equal((0, 0), (exit, otherExit));
-        Assert.Contains("wrote 0 moderator decisions", output, StringComparison.Ordinal);
+        Assert.Equal((0, 0, 0), (exit, laterExit, otherExit));
+        Assert.Contains("wrote 1 moderator decisions", output, StringComparison.Ordinal);
+        Assert.Contains("wrote 0 moderator decisions", laterOutput, StringComparison.Ordinal);
         Assert.Contains("wrote 0 moderator decisions", otherOutput, StringComparison.Ordinal);
-        Assert.Empty(Csv.ReadTable(path).Rows);
+        Assert.Empty(Csv.ReadTable(Path.Combine(directory, "later.csv")).Rows);
+    }
+
+    [Fact]
+    public async Task WithoutASiteEverySitesDecisionsAreExported()
+    {
+        var ours = await Comment("Ours.", "rejected", (true, "reject", "spam", "rejected"));
+        var path = Path.Combine(directory, "all.csv");
+        using var output = new StringWriter();
+
+        var exit = await ExportDecisionsCommand.RunAsync(
+            CommandOptions.Parse(["--output", path]), Configuration(servers.Postgres), output, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        var table = Csv.ReadTable(path);
+        Assert.Contains(table.Rows, r => r[table.Column("CommentId")] == ours.ToString() && r[table.Column("Site")] == site);
     }
 
     [Fact]

@@ -130,4 +130,18 @@ public sealed class TrainingWithSiteDecisionsTests : IDisposable
         Assert.Contains("--site-decisions", missing.Message, StringComparison.Ordinal);
         Assert.Contains("not the site decisions file", wrong.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--site-decisions", "decisions.csv")]
+    [InlineData("--site-decision", "decisions.csv", "--models", "elsewhere")]
+    [InlineData("--site-weight", "2", "--models", "elsewhere")]
+    public void TrainRefusesWhatWouldSilentlyTrainTheWrongModelsOrWriteThemIntoTheRepository(params string[] args)
+    {
+        var options = CommandOptions.Parse([.. args.Select(a => a == "elsewhere" ? Path.Combine(data, a) : a), "--data", data]);
+
+        var error = Assert.Throws<ArgumentException>(() => TrainCommand.Run(options, TextWriter.Null));
+
+        Assert.Contains("--", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(data, "elsewhere")));
+    }
 }
