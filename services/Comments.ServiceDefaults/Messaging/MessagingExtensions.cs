@@ -20,6 +20,8 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // Self-hosted: nothing reports to MassTransit's servers (on a closed network every start also logged the failed report).
+            bus.DisableUsageTelemetry();
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
