@@ -118,7 +118,7 @@ public sealed class SiteDecisionsTests : IAsyncLifetime
         Assert.Equal(("You are vermin.", "1", ""), rows[toxic]);
         Assert.Equal(("Cheap pills at example.test", "", "1"), rows[spam]);
         Assert.Equal(("1", ""), (rows[changedMind].Toxic, rows[changedMind].Spam));
-        Assert.False(File.Exists(path + ".partial"));
+        Assert.Equal([path], Directory.GetFiles(directory));
     }
 
     [Fact]
@@ -164,8 +164,21 @@ public sealed class SiteDecisionsTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => ExportDecisionsCommand.RunAsync(
             CommandOptions.Parse(["--output", path]), Configuration(unreachable), TextWriter.Null, CancellationToken.None));
 
-        Assert.False(File.Exists(path));
-        Assert.False(File.Exists(path + ".partial"));
+        Assert.Empty(Directory.GetFiles(directory));
+    }
+
+    [Fact]
+    public async Task ACancelledExportLeavesNoFileBehind()
+    {
+        await Comment("A decision.", "approved", (true, "approve", null, "approved"));
+        var path = Path.Combine(directory, "cancelled.csv");
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ExportDecisionsCommand.RunAsync(
+            CommandOptions.Parse(["--output", path, "--site", site]), Configuration(servers.Postgres), TextWriter.Null, cancel.Token));
+
+        Assert.Empty(Directory.GetFiles(directory));
     }
 
     [Theory]
