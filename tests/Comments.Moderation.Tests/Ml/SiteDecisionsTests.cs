@@ -113,7 +113,7 @@ public sealed class SiteDecisionsTests : IAsyncLifetime
         var table = Csv.ReadTable(path);
         Assert.Equal(SiteDecisions.Columns, table.Header);
         var rows = table.Rows.ToDictionary(r => Guid.Parse(r[table.Column("CommentId")]), r => (Text: r[0], Toxic: r[1], Spam: r[2]));
-        Assert.Equal([approved, toxic, spam, changedMind], rows.Keys.Order());
+        Assert.Equal(new[] { approved, toxic, spam, changedMind }.Order(), rows.Keys.Order());
         Assert.Equal((TrickyBody, "0", "0"), rows[approved]);
         Assert.Equal(("You are vermin.", "1", ""), rows[toxic]);
         Assert.Equal(("Cheap pills at example.test", "", "1"), rows[spam]);
