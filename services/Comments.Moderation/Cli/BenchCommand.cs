@@ -119,10 +119,12 @@ public static class BenchCommand
         var features = bundle.Toxicity.NewFeatures();
         var rules = new RuleScorer();
         var ml = new MlScorer(bundle);
-        var dense = long1000.Distinct().ToDictionary(t => t, t => { features.Extract(t); return (float[])features.Dense.Clone(); });
-        var treesAlone = bundle.ToxicityTrees is { } trees
-            ? string.Create(c, $"; the toxicity trees alone {Mean(long1000, t => (int)trees.Trees.Score(dense[t])):F1} µs")
-            : "";
+        var treesAlone = "";
+        if (bundle.ToxicityTrees is { } trees)
+        {
+            var dense = long1000.Distinct().ToDictionary(t => t, t => { features.Extract(t); return (float[])features.Dense.Clone(); });
+            treesAlone = string.Create(c, $"; the toxicity trees alone {Mean(long1000, t => (int)trees.Trees.Score(dense[t])):F1} µs");
+        }
         output.WriteLine(string.Create(c,
             $"breakdown per 1,000-char comment (fastest of 5 passes): normalise {Mean(long1000, t => TextNormalizer.Normalize(t).Length):F1} µs, " +
             $"featurise {Mean(long1000, t => { features.Extract(t); return features.Chars.Count; }):F1} µs, " +

@@ -132,16 +132,16 @@ public sealed class TrainingWithSiteDecisionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--site-decisions", "decisions.csv")]
-    [InlineData("--site-decision", "decisions.csv", "--models", "elsewhere")]
-    [InlineData("--site-weight", "2", "--models", "elsewhere")]
-    public void TrainRefusesWhatWouldSilentlyTrainTheWrongModelsOrWriteThemIntoTheRepository(params string[] args)
+    [InlineData("give their folder with --models", "--site-decisions", "decisions.csv")]
+    [InlineData("no option --site-decision ", "--site-decision", "decisions.csv", "--models", "elsewhere")]
+    [InlineData("give the file too", "--site-weight", "2", "--models", "elsewhere")]
+    public void TrainRefusesWhatWouldSilentlyTrainTheWrongModelsOrWriteThemIntoTheRepository(string refusal, params string[] args)
     {
         var options = CommandOptions.Parse([.. args.Select(a => a == "elsewhere" ? Path.Combine(data, a) : a), "--data", data]);
 
         var error = Assert.Throws<ArgumentException>(() => TrainCommand.Run(options, TextWriter.Null));
 
-        Assert.Contains("--", error.Message, StringComparison.Ordinal);
+        Assert.Contains(refusal, error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(data, "elsewhere")));
     }
 }
