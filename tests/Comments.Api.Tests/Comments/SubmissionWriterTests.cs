@@ -10,7 +10,8 @@ namespace Comments.Api.Tests.Comments;
 
 /// <summary>
 /// The writer that stores concurrent submissions in groups. Tests that need groups first stall every writer loop on a
-/// rate-limit lock the test holds, so the writes they start meanwhile queue up and are taken as whole groups.
+/// rate-limit lock the test holds, so the writes they start meanwhile queue up, then free one loop, which takes them as
+/// whole groups in arrival order.
 /// </summary>
 public sealed class SubmissionWriterTests : IAsyncLifetime
 {
@@ -61,10 +62,10 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Occupies every writer loop with a comment waiting on a held sender lock; writes started before the returned action
-    /// runs queue up behind them. The action releases the locks.
+    /// Occupies every writer loop with a comment waiting on a held sender lock; writes started meanwhile queue up behind
+    /// them. Release one loop and it alone takes the queue, as whole groups in arrival order; disposing releases the rest.
     /// </summary>
-    private async Task<Func<Task>> StallWritersAsync()
+    private async Task<StalledWriters> StallWritersAsync()
     {
         var held = new List<NpgsqlTransaction>();
         for (var i = 0; i < SubmissionWriter.Writers; i++)
@@ -83,15 +84,30 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
             }, "a writer loop waiting on the held lock");
         }
 
-        return async () =>
+        return new StalledWriters(held);
+    }
+
+    /// <summary>Writer loops stalled on the test's sender locks.</summary>
+    private sealed class StalledWriters(List<NpgsqlTransaction> held) : IAsyncDisposable
+    {
+        /// <summary>
+        /// Frees one writer loop while the others stay stalled, so that loop alone reads the queue. (Freed together, the
+        /// loops read the queue at the same time and split it between their groups in no fixed way.)
+        /// </summary>
+        public Task ReleaseOneAsync() => ReleaseAsync(1);
+
+        public async ValueTask DisposeAsync() => await ReleaseAsync(held.Count);
+
+        private async Task ReleaseAsync(int count)
         {
-            foreach (var transaction in held)
+            foreach (var transaction in held.Take(count).ToList())
             {
+                held.Remove(transaction);
                 var connection = transaction.Connection!;
                 await transaction.RollbackAsync();
                 await connection.DisposeAsync();
             }
-        };
+        }
     }
 
     [Fact]
@@ -107,9 +123,9 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
             queued.Insert(i * 50, bad[i]);
         }
 
-        var release = await StallWritersAsync();
+        await using var stalled = await StallWritersAsync();
         var writes = queued.Select(c => (Comment: c, Task: _writer.WriteAsync(c, CancellationToken.None))).ToList();
-        await release();
+        await stalled.ReleaseOneAsync();
         foreach (var (comment, task) in writes)
         {
             if (bad.Contains(comment))
@@ -136,9 +152,9 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         var flood = Enumerable.Range(0, 50).Select(_ => Comment("story", clientKey: "flooding-client", window: TimeSpan.FromSeconds(3))).ToList();
         var other = Comment("story", clientKey: "another-client", window: TimeSpan.FromSeconds(3));
 
-        var release = await StallWritersAsync();
+        await using var stalled = await StallWritersAsync();
         var writes = flood.Append(other).Select(c => _writer.WriteAsync(c, CancellationToken.None)).ToList();
-        await release();
+        await stalled.ReleaseOneAsync();
         var outcomes = await Task.WhenAll(writes); // one group: the flood is decided against itself, in arrival order
 
         Assert.Equal(1, outcomes[..^1].Count(o => o.Stored));
@@ -154,9 +170,9 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         var stored = Enumerable.Range(0, 5).Select(_ => Comment("story", clientKey: $"client-{Guid.NewGuid():N}", window: window)).ToList();
         var refused = Comment("story", clientKey: stored[2].ClientKey, window: window);
 
-        var release = await StallWritersAsync();
+        await using var stalled = await StallWritersAsync();
         var writes = stored.Append(refused).Select(c => _writer.WriteAsync(c, CancellationToken.None)).ToList();
-        await release();
+        await stalled.ReleaseOneAsync();
         var outcomes = await Task.WhenAll(writes);
 
         Assert.All(outcomes[..^1], o => Assert.True(o.Stored));
@@ -188,9 +204,9 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
         var perGroup = SubmissionWriter.MaxGroupChars / body.Length; // the one that reaches the budget closes the group
         var comments = Enumerable.Range(0, perGroup + 5).Select(_ => Comment("story", body: body)).ToList();
 
-        var release = await StallWritersAsync();
+        await using var stalled = await StallWritersAsync();
         var writes = comments.Select(c => _writer.WriteAsync(c, CancellationToken.None)).ToList();
-        await release();
+        await stalled.ReleaseOneAsync();
         Assert.All(await Task.WhenAll(writes), o => Assert.True(o.Stored));
 
         await using var command = _db.CreateCommand(
@@ -205,7 +221,6 @@ public sealed class SubmissionWriterTests : IAsyncLifetime
             }
         }
 
-        // Both writer loops may be writing at once, so the two groups' rows can land in either order.
         Assert.Equal([5, perGroup], sizes.Order());
     }
 
