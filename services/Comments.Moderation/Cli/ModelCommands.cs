@@ -130,14 +130,11 @@ public sealed class CommandOptions
 
     public string? Get(string name) => values.GetValueOrDefault(name);
 
-    /// <summary>The option names given, for a command that refuses ones it does not know.</summary>
-    public IEnumerable<string> Names => values.Keys;
-
     /// <summary>Refuses any option not in <paramref name="known"/>: a mistyped one must not be silently ignored.</summary>
     public void AllowOnly(string command, params string[] known)
     {
         ArgumentNullException.ThrowIfNull(known);
-        if (Names.FirstOrDefault(name => !known.Contains(name, StringComparer.Ordinal)) is { } unknown)
+        if (values.Keys.FirstOrDefault(name => !known.Contains(name, StringComparer.Ordinal)) is { } unknown)
         {
             throw new ArgumentException($"{command} has no option --{unknown} (options: {string.Join(", ", known.Select(k => "--" + k))}).");
         }

@@ -8,7 +8,7 @@ namespace Comments.Moderation.Ml;
 /// The trees of a trained ML.NET FastTree binary model, read out so the worker can score them itself
 /// on a comment's dense features (as <see cref="LinearTextModel"/> does for the linear model): the
 /// raw score is the weighted sum of each tree's leaf, the same number ML.NET's Score column holds.
-/// Groundwork for averaging a tree model with the linear toxicity model (README: Moderation models).
+/// The toxicity model's tree half (<see cref="TreeBlend"/>; README: Moderation models).
 /// </summary>
 public sealed class TreeEnsemble
 {

@@ -107,7 +107,7 @@ public sealed class HostedComparisonTests : IDisposable
         Directory.CreateDirectory(models);
         File.Copy(Path.Combine(ShippedModels.Directory, WordVectors.FileName), Path.Combine(models, WordVectors.FileName));
         bool Toxic(int i) => i % 4 == 0 || i == 7 || i == 30;
-        WriteSmallData(data, Toxic);
+        SmallTrainingData.Write(data, Toxic);
         var exact = Write("id,api\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"talk-{i},{(Toxic(i) ? "0.9" : "0.1")}\n")));
         var reversed = Write("id,api\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"talk-{i},{(Toxic(i) ? "0.1" : "0.9")}\n")));
 
@@ -145,42 +145,6 @@ public sealed class HostedComparisonTests : IDisposable
         Assert.Contains("ours   ROC-AUC 1.0000", text, StringComparison.Ordinal);
         Assert.Contains("hosted ROC-AUC 0.5000", text, StringComparison.Ordinal);
         Assert.Contains("ROC-AUC ours - hosted +0.5000, 95 % paired bootstrap interval [", text, StringComparison.Ordinal);
-    }
-
-    private static void WriteSmallData(string data, Func<int, bool> toxicTalk)
-    {
-        string[] nice = ["thanks", "helpful", "clear", "good", "source", "agree", "article", "great"];
-        string[] nasty = ["stupid", "idiot", "shut", "loser", "pathetic", "moron", "garbage", "hate"];
-        string[] ads = ["subscribe", "channel", "check", "free", "money", "click", "visit", "win"];
-        Directory.CreateDirectory(Path.Combine(data, "toxicity"));
-        Directory.CreateDirectory(Path.Combine(data, "spam"));
-        using (var writer = new StreamWriter(Path.Combine(data, TrainingData.JigsawFile)))
-        {
-            Csv.WriteRecord(writer, ["Label", "Text"]);
-            for (var i = 0; i < 80; i++)
-            {
-                var words = i % 4 == 0 ? nasty : nice;
-                Csv.WriteRecord(writer, [i % 4 == 0 ? "1" : "0", $"{words[i % 8]} {nice[(i * 5) % 8]} {words[(i * 3) % 8]} remark {i}"]);
-            }
-        }
-        using (var writer = new StreamWriter(Path.Combine(data, TrainingData.OrdinaryTrafficFile)))
-        {
-            Csv.WriteRecord(writer, ["Id", "Label", "Text"]);
-            for (var i = 0; i < 40; i++)
-            {
-                var words = toxicTalk(i) ? nasty : nice;
-                Csv.WriteRecord(writer, [$"talk-{i}", toxicTalk(i) ? "1" : "0", $"{words[i % 8]} {nice[(i * 5) % 8]} {words[(i * 3) % 8]} talk {i}"]);
-            }
-        }
-        using (var writer = new StreamWriter(Path.Combine(data, TrainingData.YouTubeFile)))
-        {
-            Csv.WriteRecord(writer, ["Video", "Label", "Text"]);
-            for (var i = 0; i < 80; i++)
-            {
-                var words = i % 2 == 0 ? ads : nice;
-                Csv.WriteRecord(writer, [$"video{i % 4}", i % 2 == 0 ? "1" : "0", $"{words[i % 8]} {words[(i * 3) % 8]} song {i}"]);
-            }
-        }
     }
 
     private string Write(string content)

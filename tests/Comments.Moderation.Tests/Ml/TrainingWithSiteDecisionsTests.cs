@@ -17,30 +17,7 @@ public sealed class TrainingWithSiteDecisionsTests : IDisposable
 
     public TrainingWithSiteDecisionsTests()
     {
-        string[] nice = ["thanks", "helpful", "clear", "good", "source", "agree", "article", "great"];
-        string[] nasty = ["stupid", "idiot", "shut", "loser", "pathetic", "moron", "garbage", "hate"];
-        string[] ads = ["subscribe", "channel", "check", "free", "money", "click", "visit", "win"];
-        Directory.CreateDirectory(Path.Combine(data, "toxicity"));
-        Directory.CreateDirectory(Path.Combine(data, "spam"));
-        foreach (var (file, count) in new[] { (TrainingData.JigsawFile, 80), (TrainingData.OrdinaryTrafficFile, 40) })
-        {
-            using var writer = new StreamWriter(Path.Combine(data, file));
-            Csv.WriteRecord(writer, ["Label", "Text"]);
-            for (var i = 0; i < count; i++)
-            {
-                var words = i % 4 == 0 ? nasty : nice;
-                Csv.WriteRecord(writer, [i % 4 == 0 ? "1" : "0", $"{words[i % 8]} {nice[(i * 5) % 8]} {words[(i * 3) % 8]} talk {i}"]);
-            }
-        }
-        using (var writer = new StreamWriter(Path.Combine(data, TrainingData.YouTubeFile)))
-        {
-            Csv.WriteRecord(writer, ["Video", "Label", "Text"]);
-            for (var i = 0; i < 80; i++)
-            {
-                var words = i % 2 == 0 ? ads : nice;
-                Csv.WriteRecord(writer, [$"video{i % 4}", i % 2 == 0 ? "1" : "0", $"{words[i % 8]} {words[(i * 3) % 8]} song {i}"]);
-            }
-        }
+        SmallTrainingData.Write(data);
         using (var writer = new StreamWriter(Path.Combine(data, "decisions.csv")))
         {
             Csv.WriteRecord(writer, SiteDecisions.Columns);
@@ -48,9 +25,9 @@ public sealed class TrainingWithSiteDecisionsTests : IDisposable
             {
                 var (text, toxic, spam) = (i % 3) switch
                 {
-                    0 => ($"{nasty[i % 8]} reader {i}", "1", ""),
-                    1 => ($"{ads[i % 8]} offer {i}", "", "1"),
-                    _ => ($"{nice[i % 8]} reader {i}", "0", "0"),
+                    0 => ($"{SmallTrainingData.Nasty[i % 8]} reader {i}", "1", ""),
+                    1 => ($"{SmallTrainingData.Ads[i % 8]} offer {i}", "", "1"),
+                    _ => ($"{SmallTrainingData.Nice[i % 8]} reader {i}", "0", "0"),
                 };
                 Csv.WriteRecord(writer, [text, toxic, spam, "s", "x", "", "2026-11-28T00:00:00Z", i.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             }
