@@ -45,7 +45,7 @@ public static class ModelCommands
     {
         Console.Error.WriteLine(
             "usage: train|evaluate [--data DIR] [--models DIR] [--site-decisions FILE [--site-weight W]] " +
-            "[--hosted-scores FILE [--hosted-column api] [--hosted-name NAME]] | compare [--data DIR] | " +
+            "[--hosted-scores FILE [--hosted-column api] [--hosted-name NAME]] [--functional-tests FILE] | compare [--data DIR] | " +
             "score --input in.csv --output out.csv [--models DIR] [--policy JSON] | bench [--models DIR] [--data DIR] | " +
             "export-decisions --output FILE [--site ID[,ID]] [--since DATE]");
         return 2;

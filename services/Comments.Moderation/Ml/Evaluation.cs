@@ -11,20 +11,27 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(cv);
         ArgumentNullException.ThrowIfNull(thresholds);
+        // The written examples train in every fold and are never scored: no figure counts them.
+        var scored = Enumerable.Range(0, corpus.Count).Where(i => cv.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
+        var probabilities = scored.Select(i => cv.Probabilities[i]).ToArray();
+        var labels = scored.Select(i => corpus.Labels[i]).ToArray();
+        var siteDecisions = scored.Any(i => !TrainingData.ToxicityFiles.Contains(corpus.Groups[i]));
+        var written = scored.Length < corpus.Count;
         return new EvaluationCard
         {
             Protocol = "5-fold stratified cross-validation over both Wikipedia files" +
-                (corpus.Groups.Any(g => !TrainingData.ToxicityFiles.Contains(g)) ? " and a site's moderator decisions" : "") +
+                (siteDecisions ? " and a site's moderator decisions" : "") +
+                (written ? FormattableString.Invariant($" ({corpus.Count - scored.Length} written examples in every training fold, never scored)") : "") +
                 " (IDF learned inside each training fold; L2 chosen before, on a validation fifth of all rows: see the notes)",
-            Rows = corpus.Count,
-            Positives = corpus.Labels.Count(l => l),
-            RocAuc = Metrics.RocAuc(cv.Probabilities, corpus.Labels),
-            PrAuc = Metrics.AveragePrecision(cv.Probabilities, corpus.Labels),
+            Rows = scored.Length,
+            Positives = labels.Count(l => l),
+            RocAuc = Metrics.RocAuc(probabilities, labels),
+            PrAuc = Metrics.AveragePrecision(probabilities, labels),
             PerGroup = PerGroup(corpus, cv),
             AtThresholds =
             [
-                Figure("hold", thresholds.ToxicityHold, cv.Probabilities, corpus.Labels),
-                Figure("reject", thresholds.ToxicityReject, cv.Probabilities, corpus.Labels),
+                Figure("hold", thresholds.ToxicityHold, probabilities, labels),
+                Figure("reject", thresholds.ToxicityReject, probabilities, labels),
             ],
             OrdinaryTraffic = ordinary,
         };
@@ -158,9 +165,9 @@ public static class Evaluation
     }
 
     private static List<GroupFigure> PerGroup(FeaturizedCorpus corpus, CrossValidation cv) =>
-        corpus.Groups.Distinct().Select(group =>
+        corpus.Groups.Where((_, i) => cv.Folds[i] != ModelTrainer.TrainingOnly).Distinct().Select(group =>
         {
-            var rows = Enumerable.Range(0, corpus.Count).Where(i => corpus.Groups[i] == group).ToArray();
+            var rows = Enumerable.Range(0, corpus.Count).Where(i => corpus.Groups[i] == group && cv.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
             var scores = rows.Select(i => cv.Probabilities[i]).ToArray();
             var labels = rows.Select(i => corpus.Labels[i]).ToArray();
             var auc = Metrics.RocAuc(scores, labels);

@@ -128,6 +128,9 @@ public sealed record EvaluationCard
     public required IReadOnlyList<ThresholdFigure> AtThresholds { get; init; }
 
     public OperatingPoint? OrdinaryTraffic { get; init; }
+
+    /// <summary>The shipped model on a functional test suite, when evaluate or train was given one (--functional-tests).</summary>
+    public FunctionalTestsCard? FunctionalTests { get; init; }
 }
 
 public sealed record GroupFigure(string Group, int Rows, double RocAuc, double Accuracy);

@@ -304,7 +304,8 @@ public static class ModelTrainer
         var margins = new double[corpus.Count];
         Array.Fill(margins, double.NaN);
         // Rows in a negative fold take no part: nested selection leaves the outer test fold out that way.
-        foreach (var fold in foldOf.Where(f => f >= 0).Distinct().Order().Take(maxFolds))
+        // Rows in TrainingOnly are in every training part and never tested (their margins stay NaN).
+        foreach (var fold in foldOf.Where(f => f is >= 0 and not TrainingOnly).Distinct().Order().Take(maxFolds))
         {
             var train = Enumerable.Range(0, corpus.Count).Where(i => foldOf[i] != fold && foldOf[i] >= 0).ToArray();
             var test = Enumerable.Range(0, corpus.Count).Where(i => foldOf[i] == fold).ToArray();
@@ -317,6 +318,9 @@ public static class ModelTrainer
         }
         return margins;
     }
+
+    /// <summary>The fold of rows that join every training part and are never tested (the written examples).</summary>
+    public const int TrainingOnly = int.MaxValue;
 
     /// <summary>Stratified folds: each fold gets the same share of positives. Deterministic for a seed.</summary>
     public static int[] StratifiedFolds(IReadOnlyList<bool> labels, int folds, int seed)

@@ -11,7 +11,8 @@ public enum BucketScale { None, Idf, NaiveBayes }
 public sealed record TrainingPlan(
     HashingSettings Hashing, BucketScale Scale, IReadOnlyList<float> ToxicityL2, IReadOnlyList<float> SpamL2,
     int SpamOrdinaryNegatives = 0, float SpamOrdinaryWeight = 1, BucketScale SpamScale = BucketScale.Idf, bool SpamLexicon = true,
-    bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null, float SiteDecisionWeight = 1)
+    bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null, float SiteDecisionWeight = 1,
+    float WrittenToxicWeight = 0, float WrittenCleanWeight = 0)
 {
     /// <summary>
     /// The spam model also learns from every Jigsaw talk comment as non-spam, each at 1/20 weight:
@@ -25,11 +26,16 @@ public sealed record TrainingPlan(
     /// too: +0.004 pooled CV ROC-AUC there, while the spam model with them ranked held-out videos a
     /// little better but classified them worse (LOVO ROC-AUC 0.9832 / accuracy 0.9439 against
     /// 0.9814 / 0.9483; at half scale 0.9836 / 0.9477), so the spam model leaves them out the same way.
+    /// The toxicity model also learns from the project's written examples (<see cref="WrittenExamples"/>):
+    /// hateful sentences about "them" at weight 4 (64 rows) and clean sentences naming each group at 0.1
+    /// (3,042 rows). Without them it approved "All Armenians should be wiped out"; with hateful sentences
+    /// that named the groups, the names themselves became toxic ("Muslims" alone 0.76). README: Identity hate.
     /// </summary>
     public static readonly TrainingPlan Default = new(
         HashingSettings.Default with { VectorDimensions = 384 }, BucketScale.Idf, [0.1f, 0.3f, 1f], [0.0003f, 0.003f],
         SpamOrdinaryNegatives: 20879, SpamOrdinaryWeight: 0.05f, SpamScale: BucketScale.None, SpamLexicon: false, SpamVectors: false,
-        ToxicityTrees: new TreeBlendPlan(Trees: 200, Leaves: 20, LearningRate: 0.1, Weight: 0.3));
+        ToxicityTrees: new TreeBlendPlan(Trees: 200, Leaves: 20, LearningRate: 0.1, Weight: 0.3),
+        WrittenToxicWeight: 4f, WrittenCleanWeight: 0.1f);
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"normalised text (TextNormalizer) -> word 1-{Hashing.WordNgrams}-grams and char {Hashing.CharMin}-{Hashing.CharMax}-grams " +
@@ -40,6 +46,9 @@ public sealed record TrainingPlan(
             : "")
         + (Hashing.Lexicon && !SpamLexicon ? FormattableString.Invariant($"; the spam model leaves out the {TextFeatures.LexiconCount} lexicon features") : "")
         + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "")
+        + (WrittenToxicWeight > 0 || WrittenCleanWeight > 0
+            ? FormattableString.Invariant($"; toxicity also trains on the project's written examples (hateful at weight {WrittenToxicWeight}, clean at {WrittenCleanWeight}), never scored")
+            : "")
         + (ToxicityTrees is { } trees
             ? FormattableString.Invariant($"; toxicity also averages in a FastTree model ({trees.Trees} trees of {trees.Leaves} leaves) over the {Hashing.DenseCount} dense features alone, its standardised margin at weight {trees.Weight}")
             : "");
@@ -107,19 +116,38 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             toxicityFiles.Add(site.ToxicityFile);
             log.WriteLine($"site decisions: {site.Toxicity.Count} toxicity rows ({site.ToxicityFile.Positives} toxic), {site.Spam.Count} spam rows ({site.SpamFile.Positives} spam)");
         }
+        // The spam model takes its extra non-spam rows from the shared files only.
+        var sharedToxicityRows = toxicityRows.ToList();
+        if (plan.WrittenToxicWeight > 0 || plan.WrittenCleanWeight > 0)
+        {
+            var written = WrittenExamples.Load(plan.WrittenToxicWeight, plan.WrittenCleanWeight);
+            toxicityRows.AddRange(written.Rows);
+            toxicityFiles.Add(written.File);
+            log.WriteLine($"written examples: {written.Rows.Count} toxicity rows ({written.File.Positives} toxic), training folds only");
+        }
         var toxicity = new FeaturizedCorpus(toxicityRows, plan.Hashing, vectors);
         var toxicityCv = CrossValidateToxicity(toxicity);
 
         var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(
-            dataDirectory, toxicityRows, toxicityFiles, siteDecisions is null ? null : (site.Spam, site.SpamFile));
+            dataDirectory, sharedToxicityRows, toxicityFiles, siteDecisions is null ? null : (site.Spam, site.SpamFile));
         return new Result(toxicity, toxicityCv, toxicityFiles, toxicityRows.Select(r => r.Text).ToArray(), spam, spamCv, spamFiles, spamEvaluationRows);
     }
 
-    /// <summary>5-fold stratified cross-validation of the toxicity model, its tree blend included when the plan has one.</summary>
+    /// <summary>
+    /// 5-fold stratified cross-validation of the toxicity model, its tree blend included when the plan
+    /// has one. The written examples join every training part and are never scored; the other rows'
+    /// folds are what they would be without them.
+    /// </summary>
     public CrossValidation CrossValidateToxicity(FeaturizedCorpus toxicity)
     {
         ArgumentNullException.ThrowIfNull(toxicity);
-        var folds = ModelTrainer.StratifiedFolds(toxicity.Labels, 5, ModelTrainer.Seed);
+        var scored = Enumerable.Range(0, toxicity.Count).Where(i => toxicity.Groups[i] != WrittenExamples.Group).ToArray();
+        var scoredFolds = ModelTrainer.StratifiedFolds(scored.Select(i => toxicity.Labels[i]).ToArray(), 5, ModelTrainer.Seed);
+        var folds = Enumerable.Repeat(ModelTrainer.TrainingOnly, toxicity.Count).ToArray();
+        for (var k = 0; k < scored.Length; k++)
+        {
+            folds[scored[k]] = scoredFolds[k];
+        }
         var cv = CrossValidate("toxicity", toxicity, folds, plan.ToxicityL2, plan.Scale, l2Selection: null);
         return plan.ToxicityTrees is { } trees ? BlendTrees(toxicity, cv, trees) : cv;
     }
@@ -193,7 +221,9 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     {
         var ml = new MLContext(ModelTrainer.Seed);
         var all = Enumerable.Range(0, corpus.Count).ToArray();
-        var l2 = ChooseL2(ml, corpus, all, grid, bucketScale, l2Selection);
+        var scored = all.Where(i => folds[i] != ModelTrainer.TrainingOnly).ToArray();
+        var trainingOnly = all.Where(i => folds[i] == ModelTrainer.TrainingOnly).ToArray();
+        var l2 = ChooseL2(ml, corpus, scored, trainingOnly, grid, bucketScale, l2Selection);
         log.WriteLine(FormattableString.Invariant($"{name}: L2 {l2} chosen on validation slices of the training data"));
         double[] margins;
         if (l2Selection is null)
@@ -207,7 +237,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             foreach (var outer in folds.Distinct().Order())
             {
                 var inner = folds.Select(f => f == outer ? -1 : f).ToArray();
-                var innerL2 = ChooseL2(ml, corpus, all, grid, bucketScale, inner);
+                var innerL2 = ChooseL2(ml, corpus, all, [], grid, bucketScale, inner);
                 var train = all.Where(i => folds[i] != outer).ToArray();
                 var scale = TrainingPlan.Learn(bucketScale, corpus, train);
                 var fit = ModelTrainer.Fit(ml, corpus, train, scale, ModelTrainer.Lbfgs(innerL2));
@@ -218,7 +248,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
                 log.WriteLine(FormattableString.Invariant($"  held-out fold {outer} ({corpus.Groups[Array.IndexOf(folds, outer)]}): L2 {innerL2} chosen on the other folds"));
             }
         }
-        IReadOnlyList<int> calibration = calibrationRows ?? all;
+        IReadOnlyList<int> calibration = calibrationRows ?? scored;
         var platt = ModelTrainer.FitPlatt(ml, calibration.Select(i => margins[i]).ToArray(), calibration.Select(i => corpus.Labels[i]).ToArray());
         var probabilities = margins.Select(m => 1.0 / (1.0 + Math.Exp(platt.Slope * m + platt.Offset))).ToArray();
         var calibratedOn = calibrationRows is null
@@ -235,8 +265,10 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     {
         var ml = new MLContext(ModelTrainer.Seed);
         var all = Enumerable.Range(0, corpus.Count).ToArray();
+        var scored = all.Where(i => linear.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
         var treeMargins = new double[corpus.Count];
-        foreach (var fold in linear.Folds.Distinct().Order())
+        Array.Fill(treeMargins, double.NaN);
+        foreach (var fold in linear.Folds.Where(f => f != ModelTrainer.TrainingOnly).Distinct().Order())
         {
             var train = all.Where(i => linear.Folds[i] != fold).ToArray();
             var ensemble = ModelTrainer.FitTrees(ml, corpus, train, trees).Trees;
@@ -245,15 +277,17 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
                 treeMargins[row] = ensemble.Score(corpus.Dense[row]);
             }
         }
-        var linearCoefficient = (1 - trees.Weight) / StandardDeviation(linear.Margins);
-        var treeCoefficient = trees.Weight / StandardDeviation(treeMargins);
+        double[] Scored(double[] values) => scored.Select(i => values[i]).ToArray();
+        var labels = scored.Select(i => corpus.Labels[i]).ToArray();
+        var linearCoefficient = (1 - trees.Weight) / StandardDeviation(Scored(linear.Margins));
+        var treeCoefficient = trees.Weight / StandardDeviation(Scored(treeMargins));
         var margins = all.Select(i => linearCoefficient * linear.Margins[i] + treeCoefficient * treeMargins[i]).ToArray();
-        var platt = ModelTrainer.FitPlatt(ml, margins, corpus.Labels);
+        var platt = ModelTrainer.FitPlatt(ml, Scored(margins), labels);
         var probabilities = margins.Select(m => 1.0 / (1.0 + Math.Exp(platt.Slope * m + platt.Offset))).ToArray();
         var blend = new BlendValidation(trees, linear.Margins, treeMargins, linearCoefficient, treeCoefficient, linear.Platt,
-            Metrics.RocAuc(linear.Margins, corpus.Labels), Metrics.RocAuc(treeMargins, corpus.Labels));
+            Metrics.RocAuc(Scored(linear.Margins), labels), Metrics.RocAuc(Scored(treeMargins), labels));
         log.WriteLine(FormattableString.Invariant(
-            $"toxicity: out-of-fold ROC-AUC linear {blend.LinearRocAuc:F4}, {trees.Trainer} on the dense features {blend.TreeRocAuc:F4}, blend {Metrics.RocAuc(margins, corpus.Labels):F4}"));
+            $"toxicity: out-of-fold ROC-AUC linear {blend.LinearRocAuc:F4}, {trees.Trainer} on the dense features {blend.TreeRocAuc:F4}, blend {Metrics.RocAuc(Scored(margins), labels):F4}"));
         return linear with { Margins = margins, Probabilities = probabilities, Platt = platt, Blend = blend };
     }
 
@@ -264,7 +298,11 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
         return deviation > 0 ? deviation : throw new InvalidOperationException("Every out-of-fold margin is the same; nothing to standardise.");
     }
 
-    private float ChooseL2(MLContext ml, FeaturizedCorpus corpus, int[] rows, IReadOnlyList<float> grid, BucketScale bucketScale, int[]? groups)
+    /// <summary>
+    /// The grid's best L2: by leave-one-group-out over <paramref name="groups"/>, or on a stratified validation
+    /// fifth of <paramref name="rows"/>, trained on the rest and <paramref name="trainingOnly"/>.
+    /// </summary>
+    private float ChooseL2(MLContext ml, FeaturizedCorpus corpus, int[] rows, int[] trainingOnly, IReadOnlyList<float> grid, BucketScale bucketScale, int[]? groups)
     {
         if (grid.Count == 1)
         {
@@ -283,7 +321,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             else
             {
                 var split = ModelTrainer.StratifiedFolds(rows.Select(r => corpus.Labels[r]).ToArray(), 5, ModelTrainer.Seed + 1);
-                var train = rows.Where((_, i) => split[i] != 0).ToArray();
+                var train = rows.Where((_, i) => split[i] != 0).Concat(trainingOnly).ToArray();
                 var validation = rows.Where((_, i) => split[i] == 0).ToArray();
                 var scale = TrainingPlan.Learn(bucketScale, corpus, train);
                 var fit = ModelTrainer.Fit(ml, corpus, train, scale, ModelTrainer.Lbfgs(l2));

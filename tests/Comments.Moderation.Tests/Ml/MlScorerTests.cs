@@ -27,6 +27,21 @@ public sealed class MlScorerTests
         "Make money fast from home, visit http://cash-now.example and earn $500 a day",
     ];
 
+    // Attacks on a group and mentions of one, none of them in Ml/written-examples.txt (a test checks).
+    private static readonly string[] GroupAttacks =
+    [
+        "All Armenians should be wiped out.",
+        "Muslims are animals and should be deported.",
+    ];
+
+    private static readonly string[] GroupMentions =
+    [
+        "I am a Muslim and I live in Baku; the situation is more complicated than this article says.",
+        "Armenians and Azerbaijanis both lost family in this war.",
+        "Many immigrants work at the hospital where I am a nurse.",
+        "Muslims",
+    ];
+
     private static MlScorer Scorer => new(ShippedModels.Bundle);
 
     private static SitePolicy Policy(ScoreThresholds? thresholds = null) => new(ModerationMode.Auto, [], [], 2, thresholds);
@@ -58,6 +73,24 @@ public sealed class MlScorerTests
         var highestClean = Clean.Max(t => Scorer.Probabilities(t).Toxicity);
 
         Assert.True(lowestToxic > highestClean, $"{lowestToxic} <= {highestClean}");
+    }
+
+    [Fact]
+    public void AnAttackOnAGroupIsHeldAndOutranksEveryMereMentionOfAGroupWhichIsNot()
+    {
+        var written = WrittenExamples.Load(1, 1).Rows.Select(r => r.Text).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(GroupAttacks.Concat(GroupMentions), written.Contains);
+
+        foreach (var text in GroupAttacks)
+        {
+            Assert.True(Scorer.Probabilities(text).Toxicity >= ScoreThresholds.Default.ToxicityHold, text);
+        }
+        foreach (var text in GroupMentions)
+        {
+            var toxicity = Scorer.Probabilities(text).Toxicity;
+            Assert.True(toxicity < ScoreThresholds.Default.ToxicityHold, $"{text}: toxicity {toxicity}");
+        }
+        Assert.True(GroupAttacks.Min(t => Scorer.Probabilities(t).Toxicity) > GroupMentions.Max(t => Scorer.Probabilities(t).Toxicity));
     }
 
     [Fact]

@@ -37,8 +37,20 @@ public sealed class ModelCardTests
             Assert.Equal(entry.TrainingData.Sum(f => f.Rows), entry.TrainingRows);
         }
         Assert.Equal(
-            [TrainingData.JigsawFile, TrainingData.OrdinaryTrafficFile],
+            [TrainingData.JigsawFile, TrainingData.OrdinaryTrafficFile, "services/Comments.Moderation/Ml/" + WrittenExamples.Group],
             Card.Toxicity.TrainingData.Select(f => f.Path));
+    }
+
+    [Fact]
+    public void TheShippedModelsWereTrainedOnTheWrittenExamplesThisBuildCarries()
+    {
+        var written = Card.Toxicity.TrainingData.Single(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));
+        var (rows, file) = WrittenExamples.Load(Card.Plan.WrittenToxicWeight, Card.Plan.WrittenCleanWeight);
+
+        // Editing Ml/written-examples.txt means training again (train), so the card says what the models learned from.
+        Assert.Equal(file.Sha256, written.Sha256);
+        Assert.Equal((rows.Count, rows.Count(r => r.Label)), (written.Rows, written.Positives));
+        Assert.Equal(file.Use, written.Use);
     }
 
     [Fact]

@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace Comments.Moderation.Ml;
+
+/// <summary>
+/// A functional test suite for the toxicity model in the HateCheck format (Röttger et al., ACL 2021:
+/// <c>test_suite_cases.csv</c>): one case per row with <c>functionality</c>, <c>test_case</c> and
+/// <c>label_gold</c> (<c>hateful</c> or <c>non-hateful</c>). Each case is scored by the shipped model;
+/// a case is flagged when its toxicity reaches the hold threshold (what a moderator would then see).
+/// Figures per functionality, so a reader sees which kinds of hate get through and which harmless
+/// mentions of a group are held.
+/// </summary>
+public static class FunctionalTests
+{
+    public const string Hateful = "hateful";
+    public const string NonHateful = "non-hateful";
+
+    public sealed record TestCase(string Functionality, string Text, bool Hateful);
+
+    public static IReadOnlyList<TestCase> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The functional tests file {path} does not exist.", path);
+        }
+        var table = Csv.ReadTable(path);
+        var functionality = table.Column("functionality");
+        var text = table.Column("test_case");
+        var gold = table.Column("label_gold");
+        var cases = new List<TestCase>(table.Rows.Count);
+        for (var r = 0; r < table.Rows.Count; r++)
+        {
+            var row = table.Rows[r];
+            var label = row[gold].Trim();
+            if (label is not (Hateful or NonHateful))
+            {
+                throw new InvalidDataException($"{path}, record {r + 2}: label_gold must be '{Hateful}' or '{NonHateful}', not '{row[gold]}'.");
+            }
+            cases.Add(new TestCase(row[functionality].Trim(), row[text].Trim(), label == Hateful));
+        }
+        return cases.Count > 0 ? cases : throw new InvalidDataException($"The functional tests file {path} has no cases.");
+    }
+
+    /// <summary>Scores every case with <paramref name="toxicity"/> and sums up at <paramref name="holdThreshold"/>.</summary>
+    public static FunctionalTestsCard Run(string path, Func<string, double> toxicity, double holdThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(toxicity);
+        var cases = Read(path);
+        var scores = cases.Select(c => toxicity(c.Text)).ToArray();
+        var labels = cases.Select(c => c.Hateful).ToArray();
+        double FlaggedShare(IEnumerable<int> rows)
+        {
+            var list = rows.ToList();
+            return list.Count == 0 ? double.NaN : Math.Round(list.Count(i => scores[i] >= holdThreshold) / (double)list.Count, 4);
+        }
+        var rows = Enumerable.Range(0, cases.Count).ToArray();
+        return new FunctionalTestsCard
+        {
+            File = Path.GetFileName(path),
+            Sha256 = TrainingData.Sha256(path),
+            Cases = cases.Count,
+            HoldThreshold = holdThreshold,
+            RocAuc = Math.Round(Metrics.RocAuc(scores, labels), 4),
+            HatefulFlagged = FlaggedShare(rows.Where(i => labels[i])),
+            NonHatefulFlagged = FlaggedShare(rows.Where(i => !labels[i])),
+            PerFunctionality = rows.GroupBy(i => cases[i].Functionality, StringComparer.Ordinal)
+                .Select(g => new FunctionalityFigure(
+                    g.Key,
+                    g.All(i => labels[i]) ? Hateful : g.All(i => !labels[i]) ? NonHateful : "mixed",
+                    g.Count(),
+                    FlaggedShare(g)))
+                .ToList(),
+        };
+    }
+
+    public static void Print(TextWriter output, FunctionalTestsCard card)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(card);
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c,
+            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}: hateful flagged {card.HatefulFlagged:P1}, non-hateful flagged {card.NonHatefulFlagged:P1}, ROC-AUC {card.RocAuc:F4}"));
+        foreach (var f in card.PerFunctionality)
+        {
+            output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}"));
+        }
+    }
+}
+
+/// <summary>The model on a functional test suite (<c>evaluate --functional-tests</c>); shares are of cases flagged.</summary>
+public sealed record FunctionalTestsCard
+{
+    public required string File { get; init; }
+
+    public required string Sha256 { get; init; }
+
+    public required int Cases { get; init; }
+
+    public required double HoldThreshold { get; init; }
+
+    public required double RocAuc { get; init; }
+
+    public required double HatefulFlagged { get; init; }
+
+    public required double NonHatefulFlagged { get; init; }
+
+    public required IReadOnlyList<FunctionalityFigure> PerFunctionality { get; init; }
+}
+
+/// <summary>One functionality: its gold label, its cases and the share the model flagged.</summary>
+public sealed record FunctionalityFigure(string Functionality, string Gold, int Cases, double Flagged);

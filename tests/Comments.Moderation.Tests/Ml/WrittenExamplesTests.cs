@@ -1,0 +1,84 @@
+using Comments.Moderation.Ml;
+
+namespace Comments.Moderation.Tests.Ml;
+
+public sealed class WrittenExamplesTests
+{
+    private const string Sample = """
+        # a comment
+        [groups]
+        immigrants | immigrant
+        Ukrainians | Ukrainian | a
+
+        [toxic, for each group]
+        {P} should leave.
+        [clean, for each group]
+        {a S} lives next door.
+        the {S} shop opens at nine.
+        [toxic]
+        I will find you.
+        [clean]
+        good point.
+        """;
+
+    [Fact]
+    public void WritesEachGroupSentenceOncePerGroupWithItsArticleAndACapitalLetter()
+    {
+        var rows = WrittenExamples.Expand(Sample, toxicWeight: 0.5f, cleanWeight: 2f);
+
+        Assert.Equal(
+            [
+                ("Immigrants should leave.", true), ("Ukrainians should leave.", true),
+                ("An immigrant lives next door.", false), ("A Ukrainian lives next door.", false),
+                ("The immigrant shop opens at nine.", false), ("The Ukrainian shop opens at nine.", false),
+                ("I will find you.", true), ("Good point.", false),
+            ],
+            rows.Select(r => (r.Text, r.Label)));
+        Assert.All(rows, r => Assert.Equal(r.Label ? 0.5f : 2f, r.Weight));
+        Assert.All(rows, r => Assert.Equal(WrittenExamples.Group, r.Group));
+    }
+
+    [Theory]
+    [InlineData("[groups]\nwomen | woman\n[praise]\nnice.", "unknown section [praise]")]
+    [InlineData("women are fine.", "before any [section]")]
+    [InlineData("[groups]\nwomen\n", "a group is 'plural | singular'")]
+    [InlineData("[groups]\nwomen | woman | the\n", "a group is 'plural | singular'")]
+    [InlineData("[groups]\nwomen | woman\n[toxic, for each group]\nThey should leave.", "needs {P}, {S} or {a S}")]
+    [InlineData("[toxic]\n{P} should leave.", "placeholders belong in a 'for each group' section")]
+    [InlineData("[groups]\nwomen | woman\n[toxic, for each group]\n{Q} should leave.", "unknown placeholder")]
+    [InlineData("[toxic, for each group]\n{P} should leave.", "no [groups]")]
+    public void AMistakeInTheFileIsNamedWithItsLine(string text, string message)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => WrittenExamples.Expand(text, 1, 1));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheShippedFileNamesEveryGroupInCleanSentencesOnlyAndHasNoSentenceTwice()
+    {
+        var (rows, file) = WrittenExamples.Load(toxicWeight: 1f, cleanWeight: 0.1f);
+        var text = WrittenExamples.Text();
+        var groupLines = text[(text.IndexOf("[groups]", StringComparison.Ordinal) + 8)..text.IndexOf("\n[", text.IndexOf("[groups]", StringComparison.Ordinal), StringComparison.Ordinal)]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith('#'))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries))
+            .ToList();
+
+        Assert.True(groupLines.Count > 40, $"{groupLines.Count} groups");
+        Assert.Equal(rows.Count, rows.Select(r => r.Text).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal((rows.Count, rows.Count(r => r.Label)), (file.Rows, file.Positives));
+        foreach (var group in groupLines)
+        {
+            // A name never makes a sentence hateful: hateful sentences say "they", and every name is in clean ones.
+            Assert.DoesNotContain(rows, r => r.Label && (Names(r.Text, group[0]) || Names(r.Text, group[1])));
+            Assert.Contains(rows, r => !r.Label && Names(r.Text, group[0]));
+        }
+        Assert.Contains(rows, r => r.Label);
+        Assert.Matches("^[0-9a-f]{64}$", file.Sha256);
+        Assert.Contains("never scored", file.Use, StringComparison.Ordinal);
+    }
+
+    private static bool Names(string sentence, string name) =>
+        (" " + System.Text.RegularExpressions.Regex.Replace(sentence, "[^A-Za-z']", " ") + " ").Contains(" " + name + " ", StringComparison.OrdinalIgnoreCase);
+}
