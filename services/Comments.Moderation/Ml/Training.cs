@@ -27,8 +27,8 @@ public sealed record TrainingPlan(
     /// little better but classified them worse (LOVO ROC-AUC 0.9832 / accuracy 0.9439 against
     /// 0.9814 / 0.9483; at half scale 0.9836 / 0.9477), so the spam model leaves them out the same way.
     /// The toxicity model also learns from the project's written examples (<see cref="WrittenExamples"/>):
-    /// hateful sentences about "them" at weight 4 (64 rows) and clean sentences naming each group at 0.1
-    /// (3,042 rows). Without them it approved "All Armenians should be wiped out"; with hateful sentences
+    /// hateful sentences at weight 4 (40 about "them" that name no group, 24 threats) and clean ones at
+    /// 0.1 (66 frames for each of 46 groups and 6 more). Without them it approved "All Armenians should be wiped out"; with hateful sentences
     /// that named the groups, the names themselves became toxic ("Muslims" alone 0.76). README: Identity hate.
     /// </summary>
     public static readonly TrainingPlan Default = new(
@@ -116,8 +116,6 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             toxicityFiles.Add(site.ToxicityFile);
             log.WriteLine($"site decisions: {site.Toxicity.Count} toxicity rows ({site.ToxicityFile.Positives} toxic), {site.Spam.Count} spam rows ({site.SpamFile.Positives} spam)");
         }
-        // The spam model takes its extra non-spam rows from the shared files only.
-        var sharedToxicityRows = toxicityRows.ToList();
         if (plan.WrittenToxicWeight > 0 || plan.WrittenCleanWeight > 0)
         {
             var written = WrittenExamples.Load(plan.WrittenToxicWeight, plan.WrittenCleanWeight);
@@ -129,7 +127,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
         var toxicityCv = CrossValidateToxicity(toxicity);
 
         var (spam, spamCv, spamFiles, spamEvaluationRows) = CrossValidateSpam(
-            dataDirectory, sharedToxicityRows, toxicityFiles, siteDecisions is null ? null : (site.Spam, site.SpamFile));
+            dataDirectory, toxicityRows, toxicityFiles, siteDecisions is null ? null : (site.Spam, site.SpamFile));
         return new Result(toxicity, toxicityCv, toxicityFiles, toxicityRows.Select(r => r.Text).ToArray(), spam, spamCv, spamFiles, spamEvaluationRows);
     }
 
@@ -234,7 +232,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
         {
             // Nested: each held-out group is scored by a model whose L2 was chosen without it.
             margins = new double[corpus.Count];
-            foreach (var outer in folds.Distinct().Order())
+            foreach (var outer in folds.Where(f => f != ModelTrainer.TrainingOnly).Distinct().Order())
             {
                 var inner = folds.Select(f => f == outer ? -1 : f).ToArray();
                 var innerL2 = ChooseL2(ml, corpus, all, [], grid, bucketScale, inner);

@@ -71,24 +71,4 @@ public sealed class FunctionalTestsTests : IDisposable
 
         Assert.Contains("functional tests file", error.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void TheShippedModelsFunctionalTestFiguresComeFromItsHoldThreshold()
-    {
-        var bundle = ModelBundle.Load(ShippedModels.Directory);
-        var path = WriteSuite(
-            "0,derogation,1,Those people are vermin and should be exterminated. ,hateful,x",
-            "1,neutral,2,Those people opened a bakery on our street. ,non-hateful,x");
-        var features = bundle.Toxicity.NewFeatures();
-        double Score(string text)
-        {
-            features.Extract(text);
-            return bundle.ToxicityProbability(features);
-        }
-
-        var card = FunctionalTests.Run(path, Score, bundle.Card.Thresholds.ToxicityHold);
-
-        Assert.Equal(bundle.Card.Thresholds.ToxicityHold, card.HoldThreshold);
-        Assert.Equal(1.0, card.RocAuc);
-    }
 }

@@ -27,7 +27,9 @@ public sealed class MlScorerTests
         "Make money fast from home, visit http://cash-now.example and earn $500 a day",
     ];
 
-    // Attacks on a group and mentions of one, none of them in Ml/written-examples.txt (a test checks).
+    // Attacks on a group and mentions of one. Ml/written-examples.txt has "they" versions of the attacks
+    // ("They should be wiped out."), never with a group named: this checks that what the model learnt about
+    // "them" carries to a named group while the names alone stay below the hold threshold.
     private static readonly string[] GroupAttacks =
     [
         "All Armenians should be wiped out.",

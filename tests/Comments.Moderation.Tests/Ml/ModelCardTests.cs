@@ -42,6 +42,18 @@ public sealed class ModelCardTests
     }
 
     [Fact]
+    public void TheFiguresCountTheScoredRowsOnlyAndTheFunctionalTestsUseTheCardsHoldThreshold()
+    {
+        var toxicity = Assert.IsType<EvaluationCard>(Card.Toxicity.Evaluation);
+        var written = Card.Toxicity.TrainingData.Single(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));
+        var functional = Assert.IsType<FunctionalTestsCard>(toxicity.FunctionalTests);
+
+        Assert.Equal(Card.Toxicity.TrainingRows, toxicity.Rows + written.Rows);
+        Assert.Equal(Card.Thresholds.ToxicityHold, functional.HoldThreshold);
+        Assert.Equal(functional.Cases, functional.PerFunctionality.Sum(f => f.Cases));
+    }
+
+    [Fact]
     public void TheShippedModelsWereTrainedOnTheWrittenExamplesThisBuildCarries()
     {
         var written = Card.Toxicity.TrainingData.Single(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));

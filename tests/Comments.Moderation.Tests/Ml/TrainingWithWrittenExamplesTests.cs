@@ -1,3 +1,4 @@
+using Comments.Moderation.Cli;
 using Comments.Moderation.Ml;
 using Comments.Moderation.Scoring;
 
@@ -32,7 +33,8 @@ public sealed class TrainingWithWrittenExamplesTests : IDisposable
         Assert.All(written, i => Assert.Equal(ModelTrainer.TrainingOnly, with.ToxicityCv.Folds[i]));
         Assert.All(written, i => Assert.True(double.IsNaN(with.ToxicityCv.Margins[i])));
         Assert.All(written, i => Assert.True(double.IsNaN(with.ToxicityCv.Blend!.TreeMargins[i])));
-        Assert.DoesNotContain(shared, i => double.IsNaN(with.ToxicityCv.Margins[i]));
+        // Calibration and the blend's scaling are fitted on the shared rows alone: a NaN there would make every probability NaN.
+        Assert.All(shared, i => Assert.True(double.IsFinite(with.ToxicityCv.Probabilities[i])));
         // The shared rows keep the folds they have without the written examples, so figures compare fold for fold...
         Assert.Equal(without.ToxicityCv.Folds, shared.Select(i => with.ToxicityCv.Folds[i]));
         // ...and the written examples changed the models those folds were scored by.
@@ -45,8 +47,36 @@ public sealed class TrainingWithWrittenExamplesTests : IDisposable
         Assert.DoesNotContain(card.PerGroup, g => g.Group == WrittenExamples.Group);
         Assert.Contains("written examples in every training fold, never scored", card.Protocol, StringComparison.Ordinal);
         Assert.Contains(with.ToxicityFiles, f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal) && f.Rows == written.Length);
-        // Toxicity only: the spam model's sets are the same either way.
+    }
+
+    [Fact]
+    public void TheSpamModelNeverSeesTheWrittenExamples()
+    {
+        var without = new Training(Without, TextWriter.Null).CrossValidateAll(data);
+        var with = new Training(With, TextWriter.Null).CrossValidateAll(data);
+
         Assert.Equal(without.Spam.Count, with.Spam.Count);
         Assert.Equal(without.SpamCv.Margins, with.SpamCv.Margins);
+    }
+
+    [Fact]
+    public void EvaluateRefusesModelsTrainedWithOtherWrittenExamplesThanThisBuildCarries()
+    {
+        var models = Path.Combine(data, "models");
+        Directory.CreateDirectory(models);
+        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
+        {
+            File.Copy(file, Path.Combine(models, Path.GetFileName(file)));
+        }
+        var cardPath = Path.Combine(models, ModelCard.FileName);
+        var card = ModelCard.Read(cardPath);
+        var files = card.Toxicity.TrainingData
+            .Select(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal) ? f with { Sha256 = new string('0', 64) } : f)
+            .ToList();
+        (card with { Toxicity = card.Toxicity with { TrainingData = files } }).Write(cardPath);
+
+        var error = Assert.Throws<ArgumentException>(() => TrainCommand.Evaluate(CommandOptions.Parse(["--models", models, "--data", data]), TextWriter.Null));
+
+        Assert.Contains("train again", error.Message, StringComparison.Ordinal);
     }
 }
