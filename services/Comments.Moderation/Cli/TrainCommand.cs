@@ -176,12 +176,9 @@ public static class TrainCommand
 
     private static ModelCard WithFunctionalTests(ModelCard card, ModelBundle bundle, string path, TextWriter output)
     {
-        var features = bundle.Toxicity.NewFeatures();
-        var figures = FunctionalTests.Run(path, text =>
-        {
-            features.Extract(text);
-            return bundle.ToxicityProbability(features);
-        }, card.Thresholds.ToxicityHold);
+        // The worker's own scoring path.
+        var scorer = new MlScorer(bundle);
+        var figures = FunctionalTests.Run(path, text => scorer.Probabilities(text).Toxicity, card.Thresholds.ToxicityHold);
         FunctionalTests.Print(output, figures);
         return card with
         {

@@ -12,7 +12,7 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(cv);
         ArgumentNullException.ThrowIfNull(thresholds);
         // The written examples train in every fold and are never scored: no figure counts them.
-        var scored = Enumerable.Range(0, corpus.Count).Where(i => cv.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
+        var scored = ModelTrainer.ScoredRows(cv.Folds);
         var probabilities = scored.Select(i => cv.Probabilities[i]).ToArray();
         var labels = scored.Select(i => corpus.Labels[i]).ToArray();
         var siteDecisions = scored.Any(i => !TrainingData.ToxicityFiles.Contains(corpus.Groups[i]));
@@ -165,9 +165,10 @@ public static class Evaluation
     }
 
     private static List<GroupFigure> PerGroup(FeaturizedCorpus corpus, CrossValidation cv) =>
-        corpus.Groups.Where((_, i) => cv.Folds[i] != ModelTrainer.TrainingOnly).Distinct().Select(group =>
+        ModelTrainer.ScoredRows(cv.Folds).GroupBy(i => corpus.Groups[i], StringComparer.Ordinal).Select(rowsOfGroup =>
         {
-            var rows = Enumerable.Range(0, corpus.Count).Where(i => corpus.Groups[i] == group && cv.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
+            var group = rowsOfGroup.Key;
+            var rows = rowsOfGroup.ToArray();
             var scores = rows.Select(i => cv.Probabilities[i]).ToArray();
             var labels = rows.Select(i => corpus.Labels[i]).ToArray();
             var auc = Metrics.RocAuc(scores, labels);

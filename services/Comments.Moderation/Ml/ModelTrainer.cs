@@ -322,6 +322,13 @@ public static class ModelTrainer
     /// <summary>The fold of rows that join every training part and are never tested (the written examples).</summary>
     public const int TrainingOnly = int.MaxValue;
 
+    /// <summary>The rows a cross-validation scores: all but those in <see cref="TrainingOnly"/>.</summary>
+    public static int[] ScoredRows(IReadOnlyList<int> folds)
+    {
+        ArgumentNullException.ThrowIfNull(folds);
+        return Enumerable.Range(0, folds.Count).Where(i => folds[i] != TrainingOnly).ToArray();
+    }
+
     /// <summary>Stratified folds: each fold gets the same share of positives. Deterministic for a seed.</summary>
     public static int[] StratifiedFolds(IReadOnlyList<bool> labels, int folds, int seed)
     {

@@ -219,8 +219,8 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     {
         var ml = new MLContext(ModelTrainer.Seed);
         var all = Enumerable.Range(0, corpus.Count).ToArray();
-        var scored = all.Where(i => folds[i] != ModelTrainer.TrainingOnly).ToArray();
-        var trainingOnly = all.Where(i => folds[i] == ModelTrainer.TrainingOnly).ToArray();
+        var scored = ModelTrainer.ScoredRows(folds);
+        var trainingOnly = all.Except(scored).ToArray();
         var l2 = ChooseL2(ml, corpus, scored, trainingOnly, grid, bucketScale, l2Selection);
         log.WriteLine(FormattableString.Invariant($"{name}: L2 {l2} chosen on validation slices of the training data"));
         double[] margins;
@@ -263,7 +263,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
     {
         var ml = new MLContext(ModelTrainer.Seed);
         var all = Enumerable.Range(0, corpus.Count).ToArray();
-        var scored = all.Where(i => linear.Folds[i] != ModelTrainer.TrainingOnly).ToArray();
+        var scored = ModelTrainer.ScoredRows(linear.Folds);
         var treeMargins = new double[corpus.Count];
         Array.Fill(treeMargins, double.NaN);
         foreach (var fold in linear.Folds.Where(f => f != ModelTrainer.TrainingOnly).Distinct().Order())

@@ -14,11 +14,7 @@ public sealed class ModelBundleTests : IDisposable
 
     public ModelBundleTests()
     {
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
+        ShippedModels.CopyTo(copy);
     }
 
     public void Dispose() => Directory.Delete(copy, recursive: true);

@@ -11,6 +11,17 @@ internal static class ShippedModels
 
     public static string Directory => ModelBundle.DefaultDirectory;
 
+    /// <summary>Copies every shipped model file into <paramref name="directory"/> (created), for a test that changes them.</summary>
+    public static string CopyTo(string directory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var file in System.IO.Directory.GetFiles(Directory))
+        {
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        }
+        return directory;
+    }
+
     /// <summary>A file under tests/Comments.Moderation.Tests/Ml/Data in the source tree.</summary>
     public static string DataFile(string name)
     {

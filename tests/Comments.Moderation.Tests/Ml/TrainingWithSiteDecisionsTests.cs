@@ -86,12 +86,7 @@ public sealed class TrainingWithSiteDecisionsTests : IDisposable
     [Fact]
     public void EvaluateNeedsTheSameSiteDecisionsTheCardsModelsWereTrainedWith()
     {
-        var models = Path.Combine(data, "models");
-        Directory.CreateDirectory(models);
-        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
-        {
-            File.Copy(file, Path.Combine(models, Path.GetFileName(file)));
-        }
+        var models = ShippedModels.CopyTo(Path.Combine(data, "models"));
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var card = ModelCard.Read(cardPath);
         var decisions = Path.Combine(data, "decisions.csv");

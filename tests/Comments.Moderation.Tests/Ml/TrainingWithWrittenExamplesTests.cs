@@ -62,12 +62,7 @@ public sealed class TrainingWithWrittenExamplesTests : IDisposable
     [Fact]
     public void EvaluateRefusesModelsTrainedWithOtherWrittenExamplesThanThisBuildCarries()
     {
-        var models = Path.Combine(data, "models");
-        Directory.CreateDirectory(models);
-        foreach (var file in Directory.GetFiles(ShippedModels.Directory))
-        {
-            File.Copy(file, Path.Combine(models, Path.GetFileName(file)));
-        }
+        var models = ShippedModels.CopyTo(Path.Combine(data, "models"));
         var cardPath = Path.Combine(models, ModelCard.FileName);
         var card = ModelCard.Read(cardPath);
         var files = card.Toxicity.TrainingData
