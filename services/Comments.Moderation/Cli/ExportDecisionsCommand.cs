@@ -35,24 +35,8 @@ public static class ExportDecisionsCommand
             throw new ArgumentException("export-decisions reads PostgreSQL: set ConnectionStrings__postgres.");
         }
         await using var dataSource = DatabaseExtensions.CreateDataSource(configuration);
-        // Written beside the target under a name of its own and moved into place, so a failed or cancelled
-        // export leaves no half-written file (of comment bodies) behind.
         var full = Path.GetFullPath(path);
-        var partial = full + "." + Guid.NewGuid().ToString("N") + ".partial";
-        SiteDecisions.ExportSummary summary;
-        try
-        {
-            await using (var writer = new StreamWriter(
-                new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None), new UTF8Encoding(false)))
-            {
-                summary = await SiteDecisions.ExportAsync(dataSource, sites, since, writer, ct);
-            }
-            File.Move(partial, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
+        var summary = await OutputFile.WriteAsync(full, writer => SiteDecisions.ExportAsync(dataSource, sites, since, writer, ct));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"wrote {summary.Rows} moderator decisions to {full}: {summary.Toxic} rejected as toxic, {summary.Spam} as spam, {summary.Clean} approved; " +
             $"{summary.LeftOut} left out (rejected for other reasons)"));

@@ -9,7 +9,8 @@ namespace Comments.Moderation.Cli;
 /// <summary>
 /// score: reads a CSV with a Text column and writes the same rows, in order, with Toxicity, Spam,
 /// Decision and Reasons appended, under the default policy or the one given with --policy (a
-/// site's policy JSON, to dry-run new thresholds over old comments). Streams: any size of file.
+/// site's policy JSON, to dry-run new thresholds over old comments). Streams: any size of file. A bad
+/// record stops the run with its number and leaves no output file (an earlier one at --output stays).
 /// </summary>
 public static class ScoreCommand
 {
@@ -33,8 +34,7 @@ public static class ScoreCommand
         var policy = defaults.Resolve(options.Get("policy"));
 
         using var reader = new StreamReader(input, Encoding.UTF8);
-        await using var writer = new StreamWriter(output, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        var rows = Score(reader, writer, moderator, policy, input);
+        var rows = await OutputFile.WriteAsync(output, writer => Task.FromResult(Score(reader, writer, moderator, policy, input)));
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"scored {rows} rows with {moderator.ModelVersion} into {output}"));
         return 0;
     }

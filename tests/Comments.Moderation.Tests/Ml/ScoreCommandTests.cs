@@ -79,4 +79,26 @@ public sealed class ScoreCommandTests : IDisposable
             File.Delete(input);
         }
     }
+
+    [Fact]
+    public async Task ABadRecordLeavesNoHalfWrittenOutputAndAnEarlierOutputAsItWas()
+    {
+        var input = Path.Combine(Path.GetTempPath(), "bad-record-" + Guid.NewGuid().ToString("N") + ".csv");
+        // The third data row has an unquoted comma: two fields under a one-column header.
+        await File.WriteAllTextAsync(input, "Text\nFine comment.\nAnother one.\nShut up, you\nLast one.\n");
+        try
+        {
+            Assert.Equal(2, await ModelCommands.RunAsync(["score", "--input", input, "--output", output]));
+            Assert.False(File.Exists(output));
+
+            await File.WriteAllTextAsync(output, "an earlier run's output\n");
+            Assert.Equal(2, await ModelCommands.RunAsync(["score", "--input", input, "--output", output]));
+            Assert.Equal("an earlier run's output\n", await File.ReadAllTextAsync(output));
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, Path.GetFileName(output) + ".*.partial"));
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
 }
