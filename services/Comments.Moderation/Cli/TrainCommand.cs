@@ -178,7 +178,7 @@ public static class TrainCommand
     {
         // The worker's own scoring path.
         var scorer = new MlScorer(bundle);
-        var figures = FunctionalTests.Run(path, text => scorer.Probabilities(text).Toxicity, card.Thresholds.ToxicityHold);
+        var figures = FunctionalTests.Run(path, text => scorer.Probabilities(text).Toxicity, card.Thresholds.ToxicityHold, card.Thresholds.ToxicityReject);
         FunctionalTests.Print(output, figures);
         return card with
         {
@@ -234,7 +234,7 @@ public static class TrainCommand
         {
             return;
         }
-        var carried = WrittenExamples.Load(card.Plan.WrittenToxicWeight, card.Plan.WrittenCleanWeight).File;
+        var carried = WrittenExamples.Load(card.Plan.WrittenToxicWeight, card.Plan.WrittenCleanWeight, card.Plan.WrittenTargetWeight).File;
         if (!string.Equals(carried.Sha256, trainedWith.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new ArgumentException(

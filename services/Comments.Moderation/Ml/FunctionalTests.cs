@@ -6,9 +6,9 @@ namespace Comments.Moderation.Ml;
 /// A functional test suite for the toxicity model in the HateCheck format (Röttger et al., ACL 2021:
 /// <c>test_suite_cases.csv</c>): one case per row with <c>functionality</c>, <c>test_case</c> and
 /// <c>label_gold</c> (<c>hateful</c> or <c>non-hateful</c>). Each case is scored by the shipped model;
-/// a case is flagged when its toxicity reaches the hold threshold (what a moderator would then see).
-/// Figures per functionality, so a reader sees which kinds of hate get through and which harmless
-/// mentions of a group are held.
+/// a case is flagged when its toxicity reaches the hold threshold (what a moderator would then see) and
+/// rejected when it reaches the reject threshold (what nobody would see). Figures per functionality, so a
+/// reader sees which kinds of hate get through and which harmless mentions of a group are held or rejected.
 /// </summary>
 public static class FunctionalTests
 {
@@ -41,17 +41,17 @@ public static class FunctionalTests
         return cases.Count > 0 ? cases : throw new InvalidDataException($"The functional tests file {path} has no cases.");
     }
 
-    /// <summary>Scores every case with <paramref name="toxicity"/> and sums up at <paramref name="holdThreshold"/>.</summary>
-    public static FunctionalTestsCard Run(string path, Func<string, double> toxicity, double holdThreshold)
+    /// <summary>Scores every case with <paramref name="toxicity"/> and sums up at the hold and reject thresholds.</summary>
+    public static FunctionalTestsCard Run(string path, Func<string, double> toxicity, double holdThreshold, double rejectThreshold)
     {
         ArgumentNullException.ThrowIfNull(toxicity);
         var cases = Read(path);
         var scores = cases.Select(c => toxicity(c.Text)).ToArray();
         var labels = cases.Select(c => c.Hateful).ToArray();
-        double FlaggedShare(IEnumerable<int> rows)
+        double Share(IEnumerable<int> rows, double threshold)
         {
             var list = rows.ToList();
-            return list.Count == 0 ? double.NaN : Math.Round(list.Count(i => scores[i] >= holdThreshold) / (double)list.Count, 4);
+            return list.Count == 0 ? double.NaN : Math.Round(list.Count(i => scores[i] >= threshold) / (double)list.Count, 4);
         }
         var rows = Enumerable.Range(0, cases.Count).ToArray();
         return new FunctionalTestsCard
@@ -60,15 +60,19 @@ public static class FunctionalTests
             Sha256 = TrainingData.Sha256(path),
             Cases = cases.Count,
             HoldThreshold = holdThreshold,
+            RejectThreshold = rejectThreshold,
             RocAuc = Math.Round(Metrics.RocAuc(scores, labels), 4),
-            HatefulFlagged = FlaggedShare(rows.Where(i => labels[i])),
-            NonHatefulFlagged = FlaggedShare(rows.Where(i => !labels[i])),
+            HatefulFlagged = Share(rows.Where(i => labels[i]), holdThreshold),
+            NonHatefulFlagged = Share(rows.Where(i => !labels[i]), holdThreshold),
+            HatefulRejected = Share(rows.Where(i => labels[i]), rejectThreshold),
+            NonHatefulRejected = Share(rows.Where(i => !labels[i]), rejectThreshold),
             PerFunctionality = rows.GroupBy(i => cases[i].Functionality, StringComparer.Ordinal)
                 .Select(g => new FunctionalityFigure(
                     g.Key,
                     g.All(i => labels[i]) ? Hateful : g.All(i => !labels[i]) ? NonHateful : "mixed",
                     g.Count(),
-                    FlaggedShare(g)))
+                    Share(g, holdThreshold),
+                    Share(g, rejectThreshold)))
                 .ToList(),
         };
     }
@@ -79,15 +83,18 @@ public static class FunctionalTests
         ArgumentNullException.ThrowIfNull(card);
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c,
-            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}: hateful flagged {card.HatefulFlagged:P1}, non-hateful flagged {card.NonHatefulFlagged:P1}, ROC-AUC {card.RocAuc:F4}"));
+            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}, rejected = >= reject threshold {card.RejectThreshold:F2}: hateful flagged {card.HatefulFlagged:P1} (rejected {card.HatefulRejected:P1}), non-hateful flagged {card.NonHatefulFlagged:P1} (rejected {card.NonHatefulRejected:P1}), ROC-AUC {card.RocAuc:F4}"));
         foreach (var f in card.PerFunctionality)
         {
-            output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}"));
+            output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}, rejected {f.Rejected,7:P1}"));
         }
     }
 }
 
-/// <summary>The model on a functional test suite (<c>evaluate --functional-tests</c>); shares are of cases flagged.</summary>
+/// <summary>
+/// The model on a functional test suite (<c>evaluate --functional-tests</c>): shares of cases flagged (at or
+/// above the hold threshold) and rejected (at or above the reject threshold; absent in cards written before).
+/// </summary>
 public sealed record FunctionalTestsCard
 {
     public required string File { get; init; }
@@ -98,14 +105,20 @@ public sealed record FunctionalTestsCard
 
     public required double HoldThreshold { get; init; }
 
+    public double RejectThreshold { get; init; } = double.NaN;
+
     public required double RocAuc { get; init; }
 
     public required double HatefulFlagged { get; init; }
 
     public required double NonHatefulFlagged { get; init; }
 
+    public double HatefulRejected { get; init; } = double.NaN;
+
+    public double NonHatefulRejected { get; init; } = double.NaN;
+
     public required IReadOnlyList<FunctionalityFigure> PerFunctionality { get; init; }
 }
 
-/// <summary>One functionality: its gold label, its cases and the share the model flagged.</summary>
-public sealed record FunctionalityFigure(string Functionality, string Gold, int Cases, double Flagged);
+/// <summary>One functionality: its gold label, its cases and the shares the model flagged and rejected.</summary>
+public sealed record FunctionalityFigure(string Functionality, string Gold, int Cases, double Flagged, double Rejected = double.NaN);

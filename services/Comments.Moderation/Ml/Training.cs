@@ -12,7 +12,7 @@ public sealed record TrainingPlan(
     HashingSettings Hashing, BucketScale Scale, IReadOnlyList<float> ToxicityL2, IReadOnlyList<float> SpamL2,
     int SpamOrdinaryNegatives = 0, float SpamOrdinaryWeight = 1, BucketScale SpamScale = BucketScale.Idf, bool SpamLexicon = true,
     bool SpamVectors = true, TreeBlendPlan? ToxicityTrees = null, float SiteDecisionWeight = 1,
-    float WrittenToxicWeight = 0, float WrittenCleanWeight = 0)
+    float WrittenToxicWeight = 0, float WrittenCleanWeight = 0, float WrittenTargetWeight = 0)
 {
     /// <summary>
     /// The spam model also learns from every Jigsaw talk comment as non-spam, each at 1/20 weight:
@@ -30,12 +30,15 @@ public sealed record TrainingPlan(
     /// hateful sentences at weight 4 (40 about "them" that name no group, 24 threats) and clean ones at
     /// 0.1 (66 frames for each of 46 groups and 6 more). Without them it approved "All Armenians should be wiped out"; with hateful sentences
     /// that named the groups, the names themselves became toxic ("Muslims" alone 0.76). README: Identity hate.
+    /// Insults aimed at things (clean: "What a stupid policy.") and the same words aimed at people (toxic: "What a
+    /// stupid mayor.") are written out once per thing and per person, at weight 0.3: the shared data taught that "stupid"
+    /// is toxic whatever it is aimed at, and half of our news-style criticisms were auto-rejected. README: Criticism.
     /// </summary>
     public static readonly TrainingPlan Default = new(
         HashingSettings.Default with { VectorDimensions = 384 }, BucketScale.Idf, [0.1f, 0.3f, 1f], [0.0003f, 0.003f],
         SpamOrdinaryNegatives: 20879, SpamOrdinaryWeight: 0.05f, SpamScale: BucketScale.None, SpamLexicon: false, SpamVectors: false,
         ToxicityTrees: new TreeBlendPlan(Trees: 200, Leaves: 20, LearningRate: 0.1, Weight: 0.3),
-        WrittenToxicWeight: 4f, WrittenCleanWeight: 0.1f);
+        WrittenToxicWeight: 4f, WrittenCleanWeight: 0.1f, WrittenTargetWeight: 0.3f);
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"normalised text (TextNormalizer) -> word 1-{Hashing.WordNgrams}-grams and char {Hashing.CharMin}-{Hashing.CharMax}-grams " +
@@ -46,8 +49,10 @@ public sealed record TrainingPlan(
             : "")
         + (Hashing.Lexicon && !SpamLexicon ? FormattableString.Invariant($"; the spam model leaves out the {TextFeatures.LexiconCount} lexicon features") : "")
         + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "")
-        + (WrittenToxicWeight > 0 || WrittenCleanWeight > 0
-            ? FormattableString.Invariant($"; toxicity also trains on the project's written examples (hateful at weight {WrittenToxicWeight}, clean at {WrittenCleanWeight}), never scored")
+        + (WrittenToxicWeight > 0 || WrittenCleanWeight > 0 || WrittenTargetWeight > 0
+            ? FormattableString.Invariant($"; toxicity also trains on the project's written examples (hateful at weight {WrittenToxicWeight}, clean at {WrittenCleanWeight}")
+                + (WrittenTargetWeight > 0 ? FormattableString.Invariant($", insults aimed at things or people at {WrittenTargetWeight}") : "")
+                + "), never scored"
             : "")
         + (ToxicityTrees is { } trees
             ? FormattableString.Invariant($"; toxicity also averages in a FastTree model ({trees.Trees} trees of {trees.Leaves} leaves) over the {Hashing.DenseCount} dense features alone, its standardised margin at weight {trees.Weight}")
@@ -116,9 +121,9 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             toxicityFiles.Add(site.ToxicityFile);
             log.WriteLine($"site decisions: {site.Toxicity.Count} toxicity rows ({site.ToxicityFile.Positives} toxic), {site.Spam.Count} spam rows ({site.SpamFile.Positives} spam)");
         }
-        if (plan.WrittenToxicWeight > 0 || plan.WrittenCleanWeight > 0)
+        if (plan.WrittenToxicWeight > 0 || plan.WrittenCleanWeight > 0 || plan.WrittenTargetWeight > 0)
         {
-            var written = WrittenExamples.Load(plan.WrittenToxicWeight, plan.WrittenCleanWeight);
+            var written = WrittenExamples.Load(plan.WrittenToxicWeight, plan.WrittenCleanWeight, plan.WrittenTargetWeight);
             toxicityRows.AddRange(written.Rows);
             toxicityFiles.Add(written.File);
             log.WriteLine($"written examples: {written.Rows.Count} toxicity rows ({written.File.Positives} toxic), training folds only");

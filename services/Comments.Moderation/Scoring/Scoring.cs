@@ -15,7 +15,7 @@ public sealed record SitePolicy(
 /// </summary>
 public sealed record ScoreThresholds(double ToxicityHold, double ToxicityReject, double SpamHold, double SpamReject)
 {
-    public static readonly ScoreThresholds Default = new(0.18, 0.57, 0.42, 0.67);
+    public static readonly ScoreThresholds Default = new(0.18, 0.54, 0.42, 0.67);
 }
 
 // Reason is shown to moderators as written.

@@ -20,7 +20,7 @@ public sealed class FunctionalTestsTests : IDisposable
     }
 
     [Fact]
-    public void CountsTheCasesAModelFlagsAtTheHoldThresholdPerFunctionalityAndPerGoldLabel()
+    public void CountsTheCasesAModelFlagsAtTheHoldThresholdAndRejectsAtTheRejectThresholdPerFunctionalityAndPerGoldLabel()
     {
         var path = WriteSuite(
             "0,threat,1,You lot will pay. ,hateful,x",
@@ -37,13 +37,17 @@ public sealed class FunctionalTestsTests : IDisposable
             ["You lot are here."] = 0.05,
         };
 
-        var card = FunctionalTests.Run(path, text => scores[text], holdThreshold: 0.5);
+        var card = FunctionalTests.Run(path, text => scores[text], holdThreshold: 0.5, rejectThreshold: 0.9);
 
-        Assert.Equal((5, 0.5), (card.Cases, card.HoldThreshold));
+        Assert.Equal((5, 0.5, 0.9), (card.Cases, card.HoldThreshold, card.RejectThreshold));
         Assert.Equal(Math.Round(2 / 3.0, 4), card.HatefulFlagged);
         Assert.Equal(0.5, card.NonHatefulFlagged);
+        Assert.Equal((Math.Round(1 / 3.0, 4), 0.0), (card.HatefulRejected, card.NonHatefulRejected));
         Assert.Equal(
-            [new FunctionalityFigure("threat", "hateful", 3, Math.Round(2 / 3.0, 4)), new FunctionalityFigure("neutral", "non-hateful", 2, 0.5)],
+            [
+                new FunctionalityFigure("threat", "hateful", 3, Math.Round(2 / 3.0, 4), Math.Round(1 / 3.0, 4)),
+                new FunctionalityFigure("neutral", "non-hateful", 2, 0.5, 0),
+            ],
             card.PerFunctionality);
         // Of the 6 hateful/non-hateful pairs, 4.5 ranked right (a tie counts half).
         Assert.Equal(0.75, card.RocAuc);

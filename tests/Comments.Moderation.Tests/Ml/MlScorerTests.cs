@@ -44,6 +44,24 @@ public sealed class MlScorerTests
         "Muslims",
     ];
 
+    // Harsh words about a thing and the same kind of words about a person. Ml/written-examples.txt has such
+    // sentences for other things and people ("What a stupid policy.", "The mayor is an idiot."), none of these.
+    private static readonly string[] CriticismOfThings =
+    [
+        "The new parking scheme is idiotic.",
+        "Stupid idea. It will cost taxpayers millions.",
+        "The stadium plan is the stupidest thing this city has done.",
+        "The school closures were a moronic mistake.",
+    ];
+
+    private static readonly string[] InsultsToPeople =
+    [
+        "You are an idiot.",
+        "The coach is an idiot and should be fired.",
+        "Whoever wrote this is a moron.",
+        "Our idiot mayor strikes again.",
+    ];
+
     private static MlScorer Scorer => new(ShippedModels.Bundle);
 
     private static SitePolicy Policy(ScoreThresholds? thresholds = null) => new(ModerationMode.Auto, [], [], 2, thresholds);
@@ -80,7 +98,7 @@ public sealed class MlScorerTests
     [Fact]
     public void AnAttackOnAGroupIsHeldAndOutranksEveryMereMentionOfAGroupWhichIsNot()
     {
-        var written = WrittenExamples.Load(1, 1).Rows.Select(r => r.Text).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var written = WrittenExamples.Load(1, 1, 1).Rows.Select(r => r.Text).ToHashSet(StringComparer.OrdinalIgnoreCase);
         Assert.DoesNotContain(GroupAttacks.Concat(GroupMentions), written.Contains);
 
         foreach (var text in GroupAttacks)
@@ -93,6 +111,25 @@ public sealed class MlScorerTests
             Assert.True(toxicity < ScoreThresholds.Default.ToxicityHold, $"{text}: toxicity {toxicity}");
         }
         Assert.True(GroupAttacks.Min(t => Scorer.Probabilities(t).Toxicity) > GroupMentions.Max(t => Scorer.Probabilities(t).Toxicity));
+    }
+
+    [Fact]
+    public void CriticismOfAThingIsNotAutoRejectedWhileAnInsultToAPersonIsAndOutranksIt()
+    {
+        var written = WrittenExamples.Load(1, 1, 1).Rows.Select(r => r.Text).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(CriticismOfThings.Concat(InsultsToPeople), written.Contains);
+
+        foreach (var text in CriticismOfThings)
+        {
+            var toxicity = Scorer.Probabilities(text).Toxicity;
+            Assert.True(toxicity < ScoreThresholds.Default.ToxicityReject, $"{text}: toxicity {toxicity}");
+        }
+        foreach (var text in InsultsToPeople)
+        {
+            var toxicity = Scorer.Probabilities(text).Toxicity;
+            Assert.True(toxicity >= ScoreThresholds.Default.ToxicityReject, $"{text}: toxicity {toxicity}");
+        }
+        Assert.True(InsultsToPeople.Min(t => Scorer.Probabilities(t).Toxicity) > CriticismOfThings.Max(t => Scorer.Probabilities(t).Toxicity));
     }
 
     [Fact]

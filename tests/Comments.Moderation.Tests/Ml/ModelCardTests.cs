@@ -42,14 +42,14 @@ public sealed class ModelCardTests
     }
 
     [Fact]
-    public void TheFiguresCountTheScoredRowsOnlyAndTheFunctionalTestsUseTheCardsHoldThreshold()
+    public void TheFiguresCountTheScoredRowsOnlyAndTheFunctionalTestsUseTheCardsThresholds()
     {
         var toxicity = Assert.IsType<EvaluationCard>(Card.Toxicity.Evaluation);
         var written = Card.Toxicity.TrainingData.Single(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));
         var functional = Assert.IsType<FunctionalTestsCard>(toxicity.FunctionalTests);
 
         Assert.Equal(Card.Toxicity.TrainingRows, toxicity.Rows + written.Rows);
-        Assert.Equal(Card.Thresholds.ToxicityHold, functional.HoldThreshold);
+        Assert.Equal((Card.Thresholds.ToxicityHold, Card.Thresholds.ToxicityReject), (functional.HoldThreshold, functional.RejectThreshold));
         Assert.Equal(functional.Cases, functional.PerFunctionality.Sum(f => f.Cases));
     }
 
@@ -57,7 +57,7 @@ public sealed class ModelCardTests
     public void TheShippedModelsWereTrainedOnTheWrittenExamplesThisBuildCarries()
     {
         var written = Card.Toxicity.TrainingData.Single(f => f.Path.EndsWith(WrittenExamples.Group, StringComparison.Ordinal));
-        var (rows, file) = WrittenExamples.Load(Card.Plan.WrittenToxicWeight, Card.Plan.WrittenCleanWeight);
+        var (rows, file) = WrittenExamples.Load(Card.Plan.WrittenToxicWeight, Card.Plan.WrittenCleanWeight, Card.Plan.WrittenTargetWeight);
 
         // Editing Ml/written-examples.txt means training again (train), so the card says what the models learned from.
         Assert.Equal(file.Sha256, written.Sha256);

@@ -19,6 +19,17 @@ public sealed class WrittenExamplesTests
         I will find you.
         [clean]
         good point.
+        [things]
+        policy
+        [people]
+        mayor
+        prime minister
+        [clean, for each thing]
+        what a stupid {T}.
+        [toxic, for each person]
+        what a stupid {R}.
+        [clean, for each person]
+        the {R}'s plan is stupid.
         """;
 
     [Fact]
@@ -38,15 +49,34 @@ public sealed class WrittenExamplesTests
         Assert.All(rows, r => Assert.Equal(WrittenExamples.Group, r.Group));
     }
 
+    [Fact]
+    public void WritesEachThingAndPersonSentenceOnceForEachAtTheTargetWeight()
+    {
+        var rows = WrittenExamples.Expand(Sample, toxicWeight: 0.5f, cleanWeight: 2f, targetWeight: 3f);
+
+        Assert.Equal(
+            [
+                ("What a stupid policy.", false, 3f),
+                ("What a stupid mayor.", true, 3f), ("What a stupid prime minister.", true, 3f),
+                ("The mayor's plan is stupid.", false, 3f), ("The prime minister's plan is stupid.", false, 3f),
+            ],
+            rows.Skip(8).Select(r => (r.Text, r.Label, r.Weight)));
+        Assert.Equal(8, rows.Count(r => r.Weight != 3f));
+    }
+
     [Theory]
     [InlineData("[groups]\nwomen | woman\n[praise]\nnice.", "unknown section [praise]")]
     [InlineData("women are fine.", "before any [section]")]
     [InlineData("[groups]\nwomen\n", "a group is 'plural | singular'")]
     [InlineData("[groups]\nwomen | woman | the\n", "a group is 'plural | singular'")]
     [InlineData("[groups]\nwomen | woman\n[toxic, for each group]\nThey should leave.", "needs {P}, {S} or {a S}")]
-    [InlineData("[toxic]\n{P} should leave.", "placeholders belong in a 'for each group' section")]
-    [InlineData("[groups]\nwomen | woman\n[toxic, for each group]\n{Q} should leave.", "unknown placeholder")]
+    [InlineData("[toxic]\n{P} should leave.", "placeholders belong in a 'for each' section")]
+    [InlineData("[groups]\nwomen | woman\n[toxic, for each group]\n{P} and {Q} should leave.", "unknown placeholder")]
     [InlineData("[toxic, for each group]\n{P} should leave.", "no [groups]")]
+    [InlineData("[clean, for each thing]\nWhat a stupid {T}.", "no [things]")]
+    [InlineData("[toxic, for each person]\nWhat a stupid {R}.", "no [people]")]
+    [InlineData("[things]\nlaw\n[clean, for each thing]\nThe {T} is stupid, says {a S}.", "needs {T} and no other placeholder")]
+    [InlineData("[people]\nmayor\n[toxic, for each person]\nWhat a stupid man.", "needs {R} and no other placeholder")]
     public void AMistakeInTheFileIsNamedWithItsLine(string text, string message)
     {
         var error = Assert.Throws<InvalidDataException>(() => WrittenExamples.Expand(text, 1, 1));
@@ -57,7 +87,7 @@ public sealed class WrittenExamplesTests
     [Fact]
     public void TheShippedFileNamesEveryGroupInCleanSentencesOnlyAndHasNoSentenceTwice()
     {
-        var (rows, file) = WrittenExamples.Load(toxicWeight: 1f, cleanWeight: 0.1f);
+        var (rows, file) = WrittenExamples.Load(toxicWeight: 1f, cleanWeight: 0.1f, targetWeight: 1f);
         var text = WrittenExamples.Text();
         var groupLines = text[(text.IndexOf("[groups]", StringComparison.Ordinal) + 8)..text.IndexOf("\n[", text.IndexOf("[groups]", StringComparison.Ordinal), StringComparison.Ordinal)]
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
