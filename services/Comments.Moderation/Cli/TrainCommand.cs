@@ -178,7 +178,12 @@ public static class TrainCommand
     {
         // The worker's own scoring path.
         var scorer = new MlScorer(bundle);
-        var figures = FunctionalTests.Run(path, text => scorer.Probabilities(text).Toxicity, card.Thresholds.ToxicityHold, card.Thresholds.ToxicityReject);
+        var thresholds = card.Thresholds.AsThresholds();
+        var figures = FunctionalTests.Run(path, text =>
+        {
+            var toxicity = scorer.Probabilities(text).Toxicity;
+            return (toxicity, scorer.ToxicityFinding(text, toxicity, thresholds, ModerationMode.Auto)?.Severity == Verdict.Reject);
+        }, thresholds.ToxicityHold, thresholds.ToxicityReject);
         FunctionalTests.Print(output, figures);
         return card with
         {

@@ -7,7 +7,8 @@ namespace Comments.Moderation.Ml;
 /// <c>test_suite_cases.csv</c>): one case per row with <c>functionality</c>, <c>test_case</c> and
 /// <c>label_gold</c> (<c>hateful</c> or <c>non-hateful</c>). Each case is scored by the shipped model;
 /// a case is flagged when its toxicity reaches the hold threshold (what a moderator would then see) and
-/// rejected when it reaches the reject threshold (what nobody would see). Figures per functionality, so a
+/// rejected when the worker would reject it for toxicity (what nobody would see): at the reject threshold,
+/// unless the quoted words alone took it there. Figures per functionality, so a
 /// reader sees which kinds of hate get through and which harmless mentions of a group are held or rejected.
 /// </summary>
 public static class FunctionalTests
@@ -41,18 +42,24 @@ public static class FunctionalTests
         return cases.Count > 0 ? cases : throw new InvalidDataException($"The functional tests file {path} has no cases.");
     }
 
-    /// <summary>Scores every case with <paramref name="toxicity"/> and sums up at the hold and reject thresholds.</summary>
-    public static FunctionalTestsCard Run(string path, Func<string, double> toxicity, double holdThreshold, double rejectThreshold)
+    /// <summary>
+    /// Scores every case with <paramref name="score"/> (its toxicity, and whether the worker would reject it for
+    /// toxicity at <paramref name="rejectThreshold"/>: the quoted-words rule can hold a case above it) and sums up.
+    /// </summary>
+    public static FunctionalTestsCard Run(string path, Func<string, (double Toxicity, bool Rejected)> score, double holdThreshold, double rejectThreshold)
     {
-        ArgumentNullException.ThrowIfNull(toxicity);
+        ArgumentNullException.ThrowIfNull(score);
         var cases = Read(path);
-        var scores = cases.Select(c => toxicity(c.Text)).ToArray();
+        var results = cases.Select(c => score(c.Text)).ToArray();
+        var scores = results.Select(r => r.Toxicity).ToArray();
         var labels = cases.Select(c => c.Hateful).ToArray();
-        double Share(IEnumerable<int> rows, double threshold)
+        double Share(IEnumerable<int> rows, Func<int, bool> counted)
         {
             var list = rows.ToList();
-            return list.Count == 0 ? double.NaN : Math.Round(list.Count(i => scores[i] >= threshold) / (double)list.Count, 4);
+            return list.Count == 0 ? double.NaN : Math.Round(list.Count(counted) / (double)list.Count, 4);
         }
+        bool Flagged(int i) => scores[i] >= holdThreshold;
+        bool Rejected(int i) => results[i].Rejected;
         var rows = Enumerable.Range(0, cases.Count).ToArray();
         return new FunctionalTestsCard
         {
@@ -62,17 +69,17 @@ public static class FunctionalTests
             HoldThreshold = holdThreshold,
             RejectThreshold = rejectThreshold,
             RocAuc = Math.Round(Metrics.RocAuc(scores, labels), 4),
-            HatefulFlagged = Share(rows.Where(i => labels[i]), holdThreshold),
-            NonHatefulFlagged = Share(rows.Where(i => !labels[i]), holdThreshold),
-            HatefulRejected = Share(rows.Where(i => labels[i]), rejectThreshold),
-            NonHatefulRejected = Share(rows.Where(i => !labels[i]), rejectThreshold),
+            HatefulFlagged = Share(rows.Where(i => labels[i]), Flagged),
+            NonHatefulFlagged = Share(rows.Where(i => !labels[i]), Flagged),
+            HatefulRejected = Share(rows.Where(i => labels[i]), Rejected),
+            NonHatefulRejected = Share(rows.Where(i => !labels[i]), Rejected),
             PerFunctionality = rows.GroupBy(i => cases[i].Functionality, StringComparer.Ordinal)
                 .Select(g => new FunctionalityFigure(
                     g.Key,
                     g.All(i => labels[i]) ? Hateful : g.All(i => !labels[i]) ? NonHateful : "mixed",
                     g.Count(),
-                    Share(g, holdThreshold),
-                    Share(g, rejectThreshold)))
+                    Share(g, Flagged),
+                    Share(g, Rejected)))
                 .ToList(),
         };
     }
@@ -83,7 +90,7 @@ public static class FunctionalTests
         ArgumentNullException.ThrowIfNull(card);
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c,
-            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}, rejected = >= reject threshold {card.RejectThreshold:F2}: hateful flagged {card.HatefulFlagged:P1} (rejected {card.HatefulRejected:P1}), non-hateful flagged {card.NonHatefulFlagged:P1} (rejected {card.NonHatefulRejected:P1}), ROC-AUC {card.RocAuc:F4}"));
+            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}, rejected = auto-rejected for toxicity (threshold {card.RejectThreshold:F2}): hateful flagged {card.HatefulFlagged:P1} (rejected {card.HatefulRejected:P1}), non-hateful flagged {card.NonHatefulFlagged:P1} (rejected {card.NonHatefulRejected:P1}), ROC-AUC {card.RocAuc:F4}"));
         foreach (var f in card.PerFunctionality)
         {
             output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}, rejected {f.Rejected,7:P1}"));
@@ -93,7 +100,7 @@ public static class FunctionalTests
 
 /// <summary>
 /// The model on a functional test suite (<c>evaluate --functional-tests</c>): shares of cases flagged (at or
-/// above the hold threshold) and rejected (at or above the reject threshold; absent in cards written before).
+/// above the hold threshold) and rejected (as the worker would for toxicity; absent in cards written before).
 /// </summary>
 public sealed record FunctionalTestsCard
 {

@@ -12,6 +12,7 @@ public sealed class MlScorer : ICommentScorer
 {
     public const string ToxicityScore = "ml.toxicity";
     public const string SpamScore = "ml.spam";
+    public const string ToxicityOutsideQuotesScore = "ml.toxicityOutsideQuotes";
 
     private readonly ModelBundle bundle;
     private readonly ModelPair models;
@@ -38,15 +39,43 @@ public sealed class MlScorer : ICommentScorer
         ArgumentNullException.ThrowIfNull(policy);
         var (toxicity, spam) = Probabilities(body);
         var thresholds = policy.Thresholds ?? ScoreThresholds.Default;
-        var findings = new List<Finding>(2);
-        AddFinding(findings, "toxicity", toxicity, thresholds.ToxicityHold, thresholds.ToxicityReject);
-        AddFinding(findings, "spam", spam, thresholds.SpamHold, thresholds.SpamReject);
-        var scores = new Dictionary<string, double>(2, StringComparer.Ordinal)
+        var scores = new Dictionary<string, double>(3, StringComparer.Ordinal)
         {
             [ToxicityScore] = toxicity,
             [SpamScore] = spam,
         };
+        var findings = new List<Finding>(2);
+        if (ToxicityFinding(body, toxicity, thresholds, policy.Mode, scores) is { } finding)
+        {
+            findings.Add(finding);
+        }
+        if (Against("spam", spam, thresholds.SpamHold, thresholds.SpamReject) is { } spamFinding)
+        {
+            findings.Add(spamFinding);
+        }
         return new ScoreCard(scores, findings);
+    }
+
+    /// <summary>
+    /// The toxicity finding for <paramref name="body"/>, whose toxicity is <paramref name="toxicity"/>. Toxicity
+    /// that the quoted words alone bring (counter-speech, a report of abuse: <see cref="QuotedText"/>) holds for a
+    /// moderator instead of rejecting, since auto-rejecting a legitimate comment is the costliest mistake; the
+    /// comment is scored a second time only when it reaches the reject threshold and quotes something. Not under
+    /// post-moderation, where a hold publishes: there quoting must not be a way round a rejection. The score without
+    /// the quoted words goes into <paramref name="scores"/> when it decided.
+    /// </summary>
+    public Finding? ToxicityFinding(string body, double toxicity, ScoreThresholds thresholds, ModerationMode mode, IDictionary<string, double>? scores = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        if (toxicity >= thresholds.ToxicityReject && mode != ModerationMode.Postmoderate && QuotedText.Outside(body) is { } outside
+            && Probabilities(outside).Toxicity is var own && own < thresholds.ToxicityReject)
+        {
+            scores?.Add(ToxicityOutsideQuotesScore, own);
+            return new Finding(Verdict.Hold, string.Create(CultureInfo.InvariantCulture,
+                $"{Reason("toxicity", toxicity, "reject", thresholds.ToxicityReject)} only with the quoted words ({Math.Floor(own * 100) / 100:F2} without them)"));
+        }
+        return Against("toxicity", toxicity, thresholds.ToxicityHold, thresholds.ToxicityReject);
     }
 
     /// <summary>Calibrated toxicity and spam probabilities, 0..1.</summary>
@@ -61,17 +90,10 @@ public sealed class MlScorer : ICommentScorer
         return models.Probabilities(extracted);
     }
 
-    private static void AddFinding(List<Finding> findings, string name, double score, double hold, double reject)
-    {
-        if (score >= reject)
-        {
-            findings.Add(new Finding(Verdict.Reject, Reason(name, score, "reject", reject)));
-        }
-        else if (score >= hold)
-        {
-            findings.Add(new Finding(Verdict.Hold, Reason(name, score, "hold", hold)));
-        }
-    }
+    private static Finding? Against(string name, double score, double hold, double reject) =>
+        score >= reject ? new Finding(Verdict.Reject, Reason(name, score, "reject", reject))
+        : score >= hold ? new Finding(Verdict.Hold, Reason(name, score, "hold", hold))
+        : null;
 
     // "toxicity 0.94 ≥ reject threshold 0.90". The score is cut (not rounded) to the threshold's
     // precision, so a reason never shows a score that looks below the threshold it reached.

@@ -37,7 +37,7 @@ public sealed class FunctionalTestsTests : IDisposable
             ["You lot are here."] = 0.05,
         };
 
-        var card = FunctionalTests.Run(path, text => scores[text], holdThreshold: 0.5, rejectThreshold: 0.9);
+        var card = FunctionalTests.Run(path, text => (scores[text], scores[text] >= 0.9), holdThreshold: 0.5, rejectThreshold: 0.9);
 
         Assert.Equal((5, 0.5, 0.9), (card.Cases, card.HoldThreshold, card.RejectThreshold));
         Assert.Equal(Math.Round(2 / 3.0, 4), card.HatefulFlagged);

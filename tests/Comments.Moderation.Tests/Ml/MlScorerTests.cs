@@ -132,6 +132,41 @@ public sealed class MlScorerTests
         Assert.True(InsultsToPeople.Min(t => Scorer.Probabilities(t).Toxicity) > CriticismOfThings.Max(t => Scorer.Probabilities(t).Toxicity));
     }
 
+    private const string QuotedInsult = "Somebody wrote \"you are a worthless idiot\" under my last comment, which is not how we talk here.";
+
+    [Fact]
+    public void ACommentThatQuotesAnInsultToCallItOutIsHeldWithAReasonInsteadOfRejected()
+    {
+        Assert.Equal(Verdict.Reject, Assert.Single(Scorer.Score("You are a worthless idiot.", Policy()).Findings).Severity);
+
+        var card = Scorer.Score(QuotedInsult, Policy());
+
+        var finding = Assert.Single(card.Findings);
+        Assert.Equal(Verdict.Hold, finding.Severity);
+        Assert.Contains("≥ reject threshold", finding.Reason, StringComparison.Ordinal);
+        Assert.Contains("only with the quoted words", finding.Reason, StringComparison.Ordinal);
+        Assert.True(card.Scores[MlScorer.ToxicityScore] >= ScoreThresholds.Default.ToxicityReject);
+        Assert.True(card.Scores[MlScorer.ToxicityOutsideQuotesScore] < ScoreThresholds.Default.ToxicityReject);
+    }
+
+    [Fact]
+    public void UnderPostModerationWhereAHoldPublishesAQuotedInsultIsStillRejected()
+    {
+        var card = Scorer.Score(QuotedInsult, new SitePolicy(ModerationMode.Postmoderate, [], [], 2));
+
+        Assert.Equal(Verdict.Reject, Assert.Single(card.Findings).Severity);
+        Assert.DoesNotContain(MlScorer.ToxicityOutsideQuotesScore, card.Scores.Keys);
+    }
+
+    [Theory]
+    [InlineData("You are a pathetic idiot, and I said \"good morning\" to nobody.")]
+    [InlineData("\"You are a worthless idiot\" is what I think of you, pathetic loser.")]
+    [InlineData("\"You are a worthless idiot\" lol")]
+    public void AnInsultOfTheCommentersOwnBesideAQuoteIsStillRejected(string body)
+    {
+        Assert.Equal(Verdict.Reject, Assert.Single(Scorer.Score(body, Policy()).Findings).Severity);
+    }
+
     [Fact]
     public void SpamSentencesReachTheSpamHoldThresholdAndOutrankCleanOnes()
     {
