@@ -60,6 +60,7 @@ public static class FunctionalTests
         }
         bool Flagged(int i) => scores[i] >= holdThreshold;
         bool Rejected(int i) => results[i].Rejected;
+        bool RejectedByModel(int i) => scores[i] >= rejectThreshold;
         var rows = Enumerable.Range(0, cases.Count).ToArray();
         return new FunctionalTestsCard
         {
@@ -73,13 +74,16 @@ public static class FunctionalTests
             NonHatefulFlagged = Share(rows.Where(i => !labels[i]), Flagged),
             HatefulRejected = Share(rows.Where(i => labels[i]), Rejected),
             NonHatefulRejected = Share(rows.Where(i => !labels[i]), Rejected),
+            HatefulRejectedByModel = Share(rows.Where(i => labels[i]), RejectedByModel),
+            NonHatefulRejectedByModel = Share(rows.Where(i => !labels[i]), RejectedByModel),
             PerFunctionality = rows.GroupBy(i => cases[i].Functionality, StringComparer.Ordinal)
                 .Select(g => new FunctionalityFigure(
                     g.Key,
                     g.All(i => labels[i]) ? Hateful : g.All(i => !labels[i]) ? NonHateful : "mixed",
                     g.Count(),
                     Share(g, Flagged),
-                    Share(g, Rejected)))
+                    Share(g, Rejected),
+                    Share(g, RejectedByModel)))
                 .ToList(),
         };
     }
@@ -90,17 +94,18 @@ public static class FunctionalTests
         ArgumentNullException.ThrowIfNull(card);
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c,
-            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}, rejected = auto-rejected for toxicity (threshold {card.RejectThreshold:F2}): hateful flagged {card.HatefulFlagged:P1} (rejected {card.HatefulRejected:P1}), non-hateful flagged {card.NonHatefulFlagged:P1} (rejected {card.NonHatefulRejected:P1}), ROC-AUC {card.RocAuc:F4}"));
+            $"== functional tests ({card.File}, {card.Cases} cases), flagged = toxicity >= hold threshold {card.HoldThreshold:F2}, rejected = auto-rejected for toxicity (threshold {card.RejectThreshold:F2}): hateful flagged {card.HatefulFlagged:P1} (rejected {card.HatefulRejected:P1}; the model alone at the threshold {card.HatefulRejectedByModel:P1}), non-hateful flagged {card.NonHatefulFlagged:P1} (rejected {card.NonHatefulRejected:P1}; the model alone {card.NonHatefulRejectedByModel:P1}), ROC-AUC {card.RocAuc:F4}"));
         foreach (var f in card.PerFunctionality)
         {
-            output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}, rejected {f.Rejected,7:P1}"));
+            output.WriteLine(string.Create(c, $"   {f.Functionality,-24} {f.Gold,-12} {f.Cases,5} cases, flagged {f.Flagged,7:P1}, rejected {f.Rejected,7:P1} (model alone {f.RejectedByModel,7:P1})"));
         }
     }
 }
 
 /// <summary>
 /// The model on a functional test suite (<c>evaluate --functional-tests</c>): shares of cases flagged (at or
-/// above the hold threshold) and rejected (as the worker would for toxicity; absent in cards written before).
+/// above the hold threshold), rejected (as the worker would for toxicity, the quoted-words rule included) and
+/// rejected by the model alone (toxicity at or above the reject threshold); the last two absent in cards written before.
 /// </summary>
 public sealed record FunctionalTestsCard
 {
@@ -124,8 +129,12 @@ public sealed record FunctionalTestsCard
 
     public double NonHatefulRejected { get; init; } = double.NaN;
 
+    public double HatefulRejectedByModel { get; init; } = double.NaN;
+
+    public double NonHatefulRejectedByModel { get; init; } = double.NaN;
+
     public required IReadOnlyList<FunctionalityFigure> PerFunctionality { get; init; }
 }
 
-/// <summary>One functionality: its gold label, its cases and the shares the model flagged and rejected.</summary>
-public sealed record FunctionalityFigure(string Functionality, string Gold, int Cases, double Flagged, double Rejected = double.NaN);
+/// <summary>One functionality: its gold label, its cases and the shares flagged, rejected, and rejected by the model alone.</summary>
+public sealed record FunctionalityFigure(string Functionality, string Gold, int Cases, double Flagged, double Rejected = double.NaN, double RejectedByModel = double.NaN);

@@ -61,19 +61,20 @@ public sealed class MlScorer : ICommentScorer
     /// that the quoted words alone bring (counter-speech, a report of abuse: <see cref="QuotedText"/>) holds for a
     /// moderator instead of rejecting, since auto-rejecting a legitimate comment is the costliest mistake; the
     /// comment is scored a second time only when it reaches the reject threshold and quotes something. Not under
-    /// post-moderation, where a hold publishes: there quoting must not be a way round a rejection. The score without
-    /// the quoted words goes into <paramref name="scores"/> when it decided.
+    /// post-moderation, where a hold publishes: there quoting must not be a way round a rejection. When the rule
+    /// decides, the score without the quoted words goes into <paramref name="scores"/>.
     /// </summary>
     public Finding? ToxicityFinding(string body, double toxicity, ScoreThresholds thresholds, ModerationMode mode, IDictionary<string, double>? scores = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(thresholds);
-        if (toxicity >= thresholds.ToxicityReject && mode != ModerationMode.Postmoderate && QuotedText.Outside(body) is { } outside
-            && Probabilities(outside).Toxicity is var own && own < thresholds.ToxicityReject)
+        // Named, not "all but postmoderate": a mode added later where a hold publishes must not get the rule by default.
+        if (toxicity >= thresholds.ToxicityReject && mode is ModerationMode.Auto or ModerationMode.Premoderate
+            && QuotedText.Outside(body) is { } outside && Probabilities(outside).Toxicity is var own && own < thresholds.ToxicityReject)
         {
             scores?.Add(ToxicityOutsideQuotesScore, own);
             return new Finding(Verdict.Hold, string.Create(CultureInfo.InvariantCulture,
-                $"{Reason("toxicity", toxicity, "reject", thresholds.ToxicityReject)} only with the quoted words ({Math.Floor(own * 100) / 100:F2} without them)"));
+                $"{Reason("toxicity", toxicity, "reject", thresholds.ToxicityReject)} only with the quoted words ({Cut(own, thresholds.ToxicityReject)} without them)"));
         }
         return Against("toxicity", toxicity, thresholds.ToxicityHold, thresholds.ToxicityReject);
     }
@@ -97,16 +98,28 @@ public sealed class MlScorer : ICommentScorer
 
     // "toxicity 0.94 ≥ reject threshold 0.90". The score is cut (not rounded) to the threshold's
     // precision, so a reason never shows a score that looks below the threshold it reached.
-    internal static string Reason(string name, double score, string kind, double threshold)
+    internal static string Reason(string name, double score, string kind, double threshold) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{name} {Cut(score, threshold)} ≥ {kind} threshold {threshold.ToString(Format(Decimals(threshold)), CultureInfo.InvariantCulture)}");
+
+    // A score cut (not rounded) to the threshold's precision.
+    private static string Cut(double score, double threshold)
+    {
+        var decimals = Decimals(threshold);
+        var scale = Math.Pow(10, decimals);
+        return (Math.Floor(score * scale) / scale).ToString(Format(decimals), CultureInfo.InvariantCulture);
+    }
+
+    // Two decimals, or up to four when the threshold has them.
+    private static int Decimals(double threshold)
     {
         var decimals = 2;
         while (decimals < 4 && Math.Round(threshold, decimals) != threshold)
         {
             decimals++;
         }
-        var scale = Math.Pow(10, decimals);
-        var format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{name} {(Math.Floor(score * scale) / scale).ToString(format, CultureInfo.InvariantCulture)} ≥ {kind} threshold {threshold.ToString(format, CultureInfo.InvariantCulture)}");
+        return decimals;
     }
+
+    private static string Format(int decimals) => "F" + decimals.ToString(CultureInfo.InvariantCulture);
 }

@@ -51,7 +51,7 @@ public sealed record TrainingPlan(
         + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "")
         + (WrittenToxicWeight > 0 || WrittenCleanWeight > 0 || WrittenTargetWeight > 0
             ? FormattableString.Invariant($"; toxicity also trains on the project's written examples (hateful at weight {WrittenToxicWeight}, clean at {WrittenCleanWeight}")
-                + (WrittenTargetWeight > 0 ? FormattableString.Invariant($", insults aimed at things or people at {WrittenTargetWeight}") : "")
+                + (WrittenTargetWeight > 0 ? FormattableString.Invariant($", harsh words about things (clean) and people (toxic, and clean ones about the same people) at {WrittenTargetWeight}") : "")
                 + "), never scored"
             : "")
         + (ToxicityTrees is { } trees

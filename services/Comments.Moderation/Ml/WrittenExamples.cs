@@ -32,7 +32,7 @@ public static class WrittenExamples
     /// <summary>
     /// The rows of the embedded file at their weights (see <see cref="Expand"/>) and the card's entry for them.
     /// </summary>
-    public static (IReadOnlyList<LabelledText> Rows, DataFile File) Load(float toxicWeight, float cleanWeight, float targetWeight = 0)
+    public static (IReadOnlyList<LabelledText> Rows, DataFile File) Load(float toxicWeight, float cleanWeight, float targetWeight)
     {
         var text = Text();
         var rows = Expand(text, toxicWeight, cleanWeight, targetWeight);
@@ -42,26 +42,35 @@ public static class WrittenExamples
             Use = FormattableString.Invariant(
                 $"written by the project: templates about groups of people written out once per group, hateful and clean, plus threats, at weight {toxicWeight} (hateful) and {cleanWeight} (clean)")
                 + (targetWeight > 0
-                    ? FormattableString.Invariant($"; insults aimed at things (clean) and at people (toxic), written out once per thing and per person, at weight {targetWeight}")
+                    ? FormattableString.Invariant($"; harsh words about things (clean) and about people (toxic, with clean sentences about the same people), written out once per thing and per person, at weight {targetWeight}")
                     : "")
                 + "; toxicity only, in every training fold and never scored (no figure counts them)",
         });
     }
 
-    private static readonly string[] Lists = ["group", "thing", "person"];
+    // The lists a sentence can be written out over: the list's section, its placeholders, and whether its
+    // sentences are at the target weight (things and people) or at the hateful/clean weights (groups).
+    private sealed record ListKind(string Name, string Section, string[] Placeholders, bool Target);
+
+    private static readonly ListKind[] Kinds =
+    [
+        new("group", "groups", ["{P}", "{S}", "{a S}"], Target: false),
+        new("thing", "things", ["{T}"], Target: true),
+        new("person", "people", ["{R}"], Target: true),
+    ];
 
     /// <summary>
-    /// Parses the file format (see the file's header) into labelled rows, in file order, duplicates dropped.
-    /// Sentences for each thing or person are at <paramref name="targetWeight"/>; other hateful ones at
-    /// <paramref name="toxicWeight"/> and other clean ones at <paramref name="cleanWeight"/>. Rows at weight 0 are left out.
+    /// Parses the file format (see the file's header) into labelled rows, in file order; a sentence written
+    /// twice is a mistake in the file. Sentences for each thing or person are at <paramref name="targetWeight"/>;
+    /// other hateful ones at <paramref name="toxicWeight"/> and other clean ones at <paramref name="cleanWeight"/>.
+    /// Rows at weight 0 are left out.
     /// </summary>
-    public static IReadOnlyList<LabelledText> Expand(string text, float toxicWeight, float cleanWeight, float targetWeight = 0)
+    public static IReadOnlyList<LabelledText> Expand(string text, float toxicWeight, float cleanWeight, float targetWeight)
     {
         ArgumentNullException.ThrowIfNull(text);
         var groups = new List<(string Plural, string Singular, string Article)>();
-        var things = new List<string>();
-        var people = new List<string>();
-        var templates = new List<(string Line, bool Toxic, string? For, int LineNumber)>();
+        var entries = Kinds.Where(k => k.Target).ToDictionary(k => k.Section, _ => new List<string>(), StringComparer.Ordinal);
+        var templates = new List<(string Line, bool Toxic, ListKind? For, int LineNumber)>();
         string? section = null;
         var lineNumber = 0;
         foreach (var raw in text.Split('\n'))
@@ -75,67 +84,73 @@ public static class WrittenExamples
             if (line.StartsWith('[') && line.EndsWith(']'))
             {
                 section = line[1..^1];
-                if (section is not ("groups" or "things" or "people" or "toxic" or "clean")
-                    && !Lists.Any(l => section == "toxic, for each " + l || section == "clean, for each " + l))
+                if (section is not ("toxic" or "clean") && !Kinds.Any(k => section == k.Section || section == "toxic, for each " + k.Name || section == "clean, for each " + k.Name))
                 {
                     throw new InvalidDataException($"Written examples, line {lineNumber}: unknown section [{section}].");
                 }
                 continue;
             }
-            switch (section)
+            if (section is null)
             {
-                case null:
-                    throw new InvalidDataException($"Written examples, line {lineNumber}: a sentence before any [section].");
-                case "groups":
-                    var parts = line.Split('|', StringSplitOptions.TrimEntries);
-                    if (parts.Length is not (2 or 3) || parts.Any(p => p.Length == 0) || (parts.Length == 3 && parts[2] is not ("a" or "an")))
-                    {
-                        throw new InvalidDataException($"Written examples, line {lineNumber}: a group is 'plural | singular' or 'plural | singular | a/an', not '{line}'.");
-                    }
-                    groups.Add((parts[0], parts[1], parts.Length == 3 ? parts[2] : Article(parts[1])));
-                    break;
-                case "things":
-                    things.Add(line);
-                    break;
-                case "people":
-                    people.Add(line);
-                    break;
-                default:
-                    var target = section.Contains(", for each ", StringComparison.Ordinal) ? section[(section.LastIndexOf(' ') + 1)..] : null;
-                    var placeholders = Placeholders.Where(p => line.Contains(p.Text, StringComparison.Ordinal)).Select(p => p.List).Distinct().ToList();
-                    if (target is null ? placeholders.Count > 0 || line.Contains('{', StringComparison.Ordinal) : !placeholders.SequenceEqual([target]))
-                    {
-                        throw new InvalidDataException(target is null
-                            ? $"Written examples, line {lineNumber}: placeholders belong in a 'for each' section."
-                            : $"Written examples, line {lineNumber}: a sentence for each {target} needs {(target == "group" ? "{P}, {S} or {a S}" : target == "thing" ? "{T}" : "{R}")} and no other placeholder.");
-                    }
-                    templates.Add((line, section.StartsWith("toxic", StringComparison.Ordinal), target, lineNumber));
-                    break;
+                throw new InvalidDataException($"Written examples, line {lineNumber}: a sentence before any [section].");
+            }
+            if (section == "groups")
+            {
+                var parts = line.Split('|', StringSplitOptions.TrimEntries);
+                if (parts.Length is not (2 or 3) || parts.Any(p => p.Length == 0) || (parts.Length == 3 && parts[2] is not ("a" or "an")))
+                {
+                    throw new InvalidDataException($"Written examples, line {lineNumber}: a group is 'plural | singular' or 'plural | singular | a/an', not '{line}'.");
+                }
+                groups.Add((parts[0], parts[1], parts.Length == 3 ? parts[2] : Article(parts[1])));
+            }
+            else if (entries.TryGetValue(section, out var list))
+            {
+                if (line.IndexOfAny(['|', '{', '}']) >= 0 || list.Contains(line, StringComparer.Ordinal))
+                {
+                    throw new InvalidDataException($"Written examples, line {lineNumber}: an entry of [{section}] is one noun, once, without '|', '{{' or '}}', not '{line}'.");
+                }
+                list.Add(line);
+            }
+            else
+            {
+                var kind = Array.Find(Kinds, k => section.EndsWith(", for each " + k.Name, StringComparison.Ordinal));
+                var used = Kinds.Where(k => k.Placeholders.Any(p => line.Contains(p, StringComparison.Ordinal))).ToList();
+                if (kind is null ? used.Count > 0 || line.Contains('{', StringComparison.Ordinal) : used.Count != 1 || used[0] != kind)
+                {
+                    throw new InvalidDataException(kind is null
+                        ? $"Written examples, line {lineNumber}: placeholders belong in a 'for each' section."
+                        : $"Written examples, line {lineNumber}: a sentence for each {kind.Name} needs {string.Join(", ", kind.Placeholders[..^1]) + (kind.Placeholders.Length > 1 ? " or " : "") + kind.Placeholders[^1]} and no other placeholder.");
+                }
+                templates.Add((line, section.StartsWith("toxic", StringComparison.Ordinal), kind, lineNumber));
             }
         }
-        foreach (var (list, count) in new[] { ("group", groups.Count), ("thing", things.Count), ("person", people.Count) })
+        foreach (var kind in Kinds)
         {
-            if (count == 0 && templates.Any(t => t.For == list))
+            var count = kind.Target ? entries[kind.Section].Count : groups.Count;
+            if (count == 0 && templates.Any(t => t.For == kind))
             {
-                throw new InvalidDataException($"Written examples: sentences for each {list}, but no [{(list == "person" ? "people" : list + "s")}].");
+                throw new InvalidDataException($"Written examples: sentences for each {kind.Name}, but no [{kind.Section}].");
             }
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var rows = new List<LabelledText>();
-        foreach (var (line, toxic, target, number) in templates)
+        foreach (var (line, toxic, kind, number) in templates)
         {
-            var weight = target is "thing" or "person" ? targetWeight : toxic ? toxicWeight : cleanWeight;
-            IEnumerable<string> sentences = target switch
+            var weight = kind is { Target: true } ? targetWeight : toxic ? toxicWeight : cleanWeight;
+            IEnumerable<string> sentences = kind switch
             {
-                "group" => groups.Select(g => Fill(line, g, number)),
-                "thing" => things.Select(t => Checked(line.Replace("{T}", t, StringComparison.Ordinal), line, number)),
-                "person" => people.Select(r => Checked(line.Replace("{R}", r, StringComparison.Ordinal), line, number)),
-                _ => [line],
+                null => [line],
+                { Target: false } => groups.Select(g => Fill(line, g, number)),
+                _ => entries[kind.Section].Select(e => Checked(line.Replace(kind.Placeholders[0], e, StringComparison.Ordinal), line, number)),
             };
             foreach (var sentence in sentences.Select(Capitalised))
             {
-                if (weight > 0 && seen.Add(sentence))
+                if (!seen.TryAdd(sentence, number))
+                {
+                    throw new InvalidDataException($"Written examples, line {number}: '{sentence}' is also written by line {seen[sentence]}.");
+                }
+                if (weight > 0)
                 {
                     rows.Add(new LabelledText(sentence, toxic, Group, weight));
                 }
@@ -143,9 +158,6 @@ public static class WrittenExamples
         }
         return rows;
     }
-
-    private static readonly (string Text, string List)[] Placeholders =
-        [("{P}", "group"), ("{S}", "group"), ("{a S}", "group"), ("{T}", "thing"), ("{R}", "person")];
 
     private static string Fill(string template, (string Plural, string Singular, string Article) group, int lineNumber) =>
         Checked(template

@@ -20,7 +20,7 @@ public sealed class FunctionalTestsTests : IDisposable
     }
 
     [Fact]
-    public void CountsTheCasesAModelFlagsAtTheHoldThresholdAndRejectsAtTheRejectThresholdPerFunctionalityAndPerGoldLabel()
+    public void CountsTheCasesFlaggedAtTheHoldThresholdAndRejectedAsTheWorkerWouldPerFunctionalityAndPerGoldLabel()
     {
         var path = WriteSuite(
             "0,threat,1,You lot will pay. ,hateful,x",
@@ -33,24 +33,25 @@ public sealed class FunctionalTestsTests : IDisposable
             ["You lot will pay."] = 0.9,
             ["Watch out, you lot."] = 0.5,
             ["We will visit you lot."] = 0.1,
-            ["I said \"you lot\" once."] = 0.5,
-            ["You lot are here."] = 0.05,
+            ["I said \"you lot\" once."] = 0.95,
+            ["You lot are here."] = 0.5,
         };
 
-        var card = FunctionalTests.Run(path, text => (scores[text], scores[text] >= 0.9), holdThreshold: 0.5, rejectThreshold: 0.9);
+        // The quoting case reaches the reject threshold but the worker holds it (the quoted-words rule).
+        var card = FunctionalTests.Run(path, text => (scores[text], scores[text] >= 0.9 && !text.Contains('"', StringComparison.Ordinal)), holdThreshold: 0.5, rejectThreshold: 0.9);
 
         Assert.Equal((5, 0.5, 0.9), (card.Cases, card.HoldThreshold, card.RejectThreshold));
-        Assert.Equal(Math.Round(2 / 3.0, 4), card.HatefulFlagged);
-        Assert.Equal(0.5, card.NonHatefulFlagged);
+        Assert.Equal((Math.Round(2 / 3.0, 4), 1.0), (card.HatefulFlagged, card.NonHatefulFlagged));
         Assert.Equal((Math.Round(1 / 3.0, 4), 0.0), (card.HatefulRejected, card.NonHatefulRejected));
+        Assert.Equal((Math.Round(1 / 3.0, 4), 0.5), (card.HatefulRejectedByModel, card.NonHatefulRejectedByModel));
         Assert.Equal(
             [
-                new FunctionalityFigure("threat", "hateful", 3, Math.Round(2 / 3.0, 4), Math.Round(1 / 3.0, 4)),
-                new FunctionalityFigure("neutral", "non-hateful", 2, 0.5, 0),
+                new FunctionalityFigure("threat", "hateful", 3, Math.Round(2 / 3.0, 4), Math.Round(1 / 3.0, 4), Math.Round(1 / 3.0, 4)),
+                new FunctionalityFigure("neutral", "non-hateful", 2, 1, 0, 0.5),
             ],
             card.PerFunctionality);
-        // Of the 6 hateful/non-hateful pairs, 4.5 ranked right (a tie counts half).
-        Assert.Equal(0.75, card.RocAuc);
+        // Of the 6 hateful/non-hateful pairs, 1.5 ranked right: (0.9, 0.5), and the tie (0.5, 0.5) counts half.
+        Assert.Equal(0.25, card.RocAuc);
         Assert.Equal(TrainingData.Sha256(path), card.Sha256);
     }
 

@@ -150,6 +150,14 @@ public sealed class MlScorerTests
     }
 
     [Fact]
+    public void UnderPreModerationAQuotedInsultIsHeldToo()
+    {
+        var card = Scorer.Score(QuotedInsult, new SitePolicy(ModerationMode.Premoderate, [], [], 2));
+
+        Assert.Equal(Verdict.Hold, Assert.Single(card.Findings).Severity);
+    }
+
+    [Fact]
     public void UnderPostModerationWhereAHoldPublishesAQuotedInsultIsStillRejected()
     {
         var card = Scorer.Score(QuotedInsult, new SitePolicy(ModerationMode.Postmoderate, [], [], 2));
@@ -161,8 +169,15 @@ public sealed class MlScorerTests
     [Theory]
     [InlineData("You are a pathetic idiot, and I said \"good morning\" to nobody.")]
     [InlineData("\"You are a worthless idiot\" is what I think of you, pathetic loser.")]
-    [InlineData("\"You are a worthless idiot\" lol")]
     public void AnInsultOfTheCommentersOwnBesideAQuoteIsStillRejected(string body)
+    {
+        Assert.Equal(Verdict.Reject, Assert.Single(Scorer.Score(body, Policy()).Findings).Severity);
+    }
+
+    [Theory]
+    [InlineData("\"You are a worthless idiot\" lol")]
+    [InlineData("\"You are a worthless idiot\" isn't it")]
+    public void AQuotedInsultWithFewerThanThreeWordsOfTheCommentersOwnIsStillRejected(string body)
     {
         Assert.Equal(Verdict.Reject, Assert.Single(Scorer.Score(body, Policy()).Findings).Severity);
     }
@@ -263,5 +278,14 @@ public sealed class MlScorerTests
         var results = Enumerable.Range(0, 8).AsParallel().Select(_ => Clean.Concat(Toxic).Select(scorer.Probabilities).ToArray()).ToArray();
 
         Assert.All(results, r => Assert.Equal(expected, r));
+
+        // The quoted-words rule scores a second text on the same thread's buffers.
+        var quoted = scorer.Score(QuotedInsult, Policy());
+        var cards = Enumerable.Range(0, 64).AsParallel().Select(i => scorer.Score(i % 2 == 0 ? QuotedInsult : Toxic[i % Toxic.Length], Policy())).ToArray();
+        Assert.All(cards.Where((_, i) => i % 2 == 0), c =>
+        {
+            Assert.Equal(quoted.Scores, c.Scores);
+            Assert.Equal(quoted.Findings, c.Findings);
+        });
     }
 }

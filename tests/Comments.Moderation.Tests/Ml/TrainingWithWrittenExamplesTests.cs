@@ -11,7 +11,7 @@ public sealed class TrainingWithWrittenExamplesTests : IDisposable
         new HashingSettings(14, 2, 2, 4), BucketScale.Idf, [0.1f, 0.3f], [0.1f], SpamOrdinaryNegatives: 40, SpamOrdinaryWeight: 0.05f,
         SpamScale: BucketScale.None, SpamLexicon: false, ToxicityTrees: new TreeBlendPlan(Trees: 5, Leaves: 4, LearningRate: 0.2, Weight: 0.3));
 
-    private static readonly TrainingPlan With = Without with { WrittenToxicWeight = 0.1f, WrittenCleanWeight = 0.4f };
+    private static readonly TrainingPlan With = Without with { WrittenToxicWeight = 0.1f, WrittenCleanWeight = 0.4f, WrittenTargetWeight = 0.2f };
 
     private readonly string data = Path.Combine(Path.GetTempPath(), "data-" + Guid.NewGuid().ToString("N"));
 
@@ -27,8 +27,9 @@ public sealed class TrainingWithWrittenExamplesTests : IDisposable
 
         var written = Enumerable.Range(0, with.Toxicity.Count).Where(i => with.Toxicity.Groups[i] == WrittenExamples.Group).ToArray();
         var shared = Enumerable.Range(0, with.Toxicity.Count).Except(written).ToArray();
-        Assert.Equal(WrittenExamples.Load(0.1f, 0.4f).Rows.Count, written.Length);
-        Assert.All(written, i => Assert.Equal(with.Toxicity.Labels[i] ? 0.1f : 0.4f, with.Toxicity.Weights[i]));
+        var rows = WrittenExamples.Load(0.1f, 0.4f, 0.2f).Rows;
+        Assert.Equal(rows.Select(r => (r.Label, r.Weight)), written.Select(i => (with.Toxicity.Labels[i], with.Toxicity.Weights[i])));
+        Assert.Equal([0.1f, 0.2f, 0.4f], rows.Select(r => r.Weight).Distinct().Order());
         // Never tested: no out-of-fold margin, in the linear model, the trees or the blend.
         Assert.All(written, i => Assert.Equal(ModelTrainer.TrainingOnly, with.ToxicityCv.Folds[i]));
         Assert.All(written, i => Assert.True(double.IsNaN(with.ToxicityCv.Margins[i])));

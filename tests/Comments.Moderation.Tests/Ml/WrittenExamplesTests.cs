@@ -35,7 +35,7 @@ public sealed class WrittenExamplesTests
     [Fact]
     public void WritesEachGroupSentenceOncePerGroupWithItsArticleAndACapitalLetter()
     {
-        var rows = WrittenExamples.Expand(Sample, toxicWeight: 0.5f, cleanWeight: 2f);
+        var rows = WrittenExamples.Expand(Sample, toxicWeight: 0.5f, cleanWeight: 2f, targetWeight: 0);
 
         Assert.Equal(
             [
@@ -77,9 +77,13 @@ public sealed class WrittenExamplesTests
     [InlineData("[toxic, for each person]\nWhat a stupid {R}.", "no [people]")]
     [InlineData("[things]\nlaw\n[clean, for each thing]\nThe {T} is stupid, says {a S}.", "needs {T} and no other placeholder")]
     [InlineData("[people]\nmayor\n[toxic, for each person]\nWhat a stupid man.", "needs {R} and no other placeholder")]
+    [InlineData("[people]\nmayors | mayor\n", "line 2: an entry of [people] is one noun")]
+    [InlineData("[things]\nlaw\nlaw\n", "line 3: an entry of [things] is one noun, once")]
+    [InlineData("[toxic]\nGo away.\n[clean]\ngo away.", "line 4: 'Go away.' is also written by line 2")]
+    [InlineData("[things]\nplan\n[people]\nplan\n[clean, for each thing]\nWhat a stupid {T}.\n[toxic, for each person]\nWhat a stupid {R}.", "'What a stupid plan.' is also written by line 6")]
     public void AMistakeInTheFileIsNamedWithItsLine(string text, string message)
     {
-        var error = Assert.Throws<InvalidDataException>(() => WrittenExamples.Expand(text, 1, 1));
+        var error = Assert.Throws<InvalidDataException>(() => WrittenExamples.Expand(text, 1, 1, 1));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
@@ -87,6 +91,7 @@ public sealed class WrittenExamplesTests
     [Fact]
     public void TheShippedFileNamesEveryGroupInCleanSentencesOnlyAndHasNoSentenceTwice()
     {
+        // Loading refuses a sentence written twice, so this also checks that the file has none.
         var (rows, file) = WrittenExamples.Load(toxicWeight: 1f, cleanWeight: 0.1f, targetWeight: 1f);
         var text = WrittenExamples.Text();
         var groupLines = text[(text.IndexOf("[groups]", StringComparison.Ordinal) + 8)..text.IndexOf("\n[", text.IndexOf("[groups]", StringComparison.Ordinal), StringComparison.Ordinal)]
@@ -96,7 +101,6 @@ public sealed class WrittenExamplesTests
             .ToList();
 
         Assert.True(groupLines.Count > 40, $"{groupLines.Count} groups");
-        Assert.Equal(rows.Count, rows.Select(r => r.Text).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal((rows.Count, rows.Count(r => r.Label)), (file.Rows, file.Positives));
         foreach (var group in groupLines)
         {

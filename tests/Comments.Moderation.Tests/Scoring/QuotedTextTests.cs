@@ -9,6 +9,10 @@ public sealed class QuotedTextTests
     [InlineData("Calling editors “terrorists” breaks the rules.", "Calling editors   breaks the rules.")]
     [InlineData("Calling editors «terrorists» breaks the rules.", "Calling editors   breaks the rules.")]
     [InlineData("Calling editors „terrorists“ breaks the rules.", "Calling editors   breaks the rules.")]
+    [InlineData("Calling editors ”terrorists” breaks the rules.", "Calling editors   breaks the rules.")]
+    [InlineData("Calling editors »terrorists« breaks the rules.", "Calling editors   breaks the rules.")]
+    [InlineData("Calling editors ＂terrorists＂ breaks the rules.", "Calling editors   breaks the rules.")]
+    [InlineData("Calling editors 「terrorists」 breaks the rules.", "Calling editors   breaks the rules.")]
     [InlineData("> you are all idiots\nNo, we are not, and please stop.", " \nNo, we are not, and please stop.")]
     [InlineData("He wrote \"go home\" and then \"never come back\" twice.", "He wrote   and then   twice.")]
     public void BlanksOutEveryQuotedSpanAndQuotedLine(string body, string outside)
@@ -30,9 +34,17 @@ public sealed class QuotedTextTests
     [InlineData("\"You are an idiot\"")]
     [InlineData("\"You are an idiot\" lol")]
     [InlineData("\"You are an idiot\" he said")]
+    [InlineData("\"You are an idiot\" isn't it")]
+    [InlineData("\"You are an idiot\" don't you")]
     public void AQuoteWithFewerThanThreeWordsOfTheCommentersOwnIsNotCounterSpeech(string body)
     {
         Assert.Null(QuotedText.Outside(body));
+    }
+
+    [Fact]
+    public void ThreeWordsOfTheCommentersOwnAreEnough()
+    {
+        Assert.Equal("  he said that", QuotedText.Outside("\"You are an idiot\" he said that"));
     }
 
     [Fact]
