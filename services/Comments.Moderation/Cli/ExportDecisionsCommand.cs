@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Comments.Moderation.Ml;
 using Comments.ServiceDefaults.Database;
 using Microsoft.Extensions.Configuration;

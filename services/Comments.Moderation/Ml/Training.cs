@@ -30,8 +30,8 @@ public sealed record TrainingPlan(
     /// hateful sentences at weight 4 (40 about "them" that name no group, 24 threats) and clean ones at
     /// 0.1 (66 frames for each of 46 groups and 6 more). Without them it approved "All Armenians should be wiped out"; with hateful sentences
     /// that named the groups, the names themselves became toxic ("Muslims" alone 0.76). README: Identity hate.
-    /// Insults aimed at things (clean: "What a stupid policy.") and the same words aimed at people (toxic: "What a
-    /// stupid mayor.") are written out once per thing and per person, at weight 0.3: the shared data taught that "stupid"
+    /// Harsh words about things (clean: "What a stupid policy.") and the same words about people (toxic: "What a
+    /// stupid mayor.", with clean sentences about the same people) are written out once per thing and per person, at weight 0.3: the shared data taught that "stupid"
     /// is toxic whatever it is aimed at, and half of our news-style criticisms were auto-rejected. README: Criticism.
     /// </summary>
     public static readonly TrainingPlan Default = new(
@@ -49,7 +49,7 @@ public sealed record TrainingPlan(
             : "")
         + (Hashing.Lexicon && !SpamLexicon ? FormattableString.Invariant($"; the spam model leaves out the {TextFeatures.LexiconCount} lexicon features") : "")
         + (Hashing.VectorDimensions > 0 && !SpamVectors ? "; the spam model leaves out the word vectors" : "")
-        + (WrittenToxicWeight > 0 || WrittenCleanWeight > 0 || WrittenTargetWeight > 0
+        + (UsesWrittenExamples()
             ? FormattableString.Invariant($"; toxicity also trains on the project's written examples (hateful at weight {WrittenToxicWeight}, clean at {WrittenCleanWeight}")
                 + (WrittenTargetWeight > 0 ? FormattableString.Invariant($", harsh words about things (clean) and people (toxic, and clean ones about the same people) at {WrittenTargetWeight}") : "")
                 + "), never scored"
@@ -57,6 +57,9 @@ public sealed record TrainingPlan(
         + (ToxicityTrees is { } trees
             ? FormattableString.Invariant($"; toxicity also averages in a FastTree model ({trees.Trees} trees of {trees.Leaves} leaves) over the {Hashing.DenseCount} dense features alone, its standardised margin at weight {trees.Weight}")
             : "");
+
+    /// <summary>Whether the toxicity model trains on the written examples (any of their weights above 0). A method, not a property: the card stores the plan.</summary>
+    public bool UsesWrittenExamples() => WrittenToxicWeight > 0 || WrittenCleanWeight > 0 || WrittenTargetWeight > 0;
 
     public float[]? LearnScale(FeaturizedCorpus corpus, IReadOnlyList<int> rows) => Learn(Scale, corpus, rows);
 
@@ -121,7 +124,7 @@ public sealed class Training(TrainingPlan plan, TextWriter log, WordVectors? vec
             toxicityFiles.Add(site.ToxicityFile);
             log.WriteLine($"site decisions: {site.Toxicity.Count} toxicity rows ({site.ToxicityFile.Positives} toxic), {site.Spam.Count} spam rows ({site.SpamFile.Positives} spam)");
         }
-        if (plan.WrittenToxicWeight > 0 || plan.WrittenCleanWeight > 0 || plan.WrittenTargetWeight > 0)
+        if (plan.UsesWrittenExamples())
         {
             var written = WrittenExamples.Load(plan.WrittenToxicWeight, plan.WrittenCleanWeight, plan.WrittenTargetWeight);
             toxicityRows.AddRange(written.Rows);
