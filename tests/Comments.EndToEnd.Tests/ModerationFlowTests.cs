@@ -9,7 +9,9 @@ using Comments.Api.Moderation;
 using Comments.Moderation;
 using Comments.Reader;
 using Comments.Tests.Fixtures;
+using MassTransit;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Comments.EndToEnd.Tests;
@@ -61,7 +63,18 @@ public sealed class ModerationFlowTests : IAsyncLifetime
     }
 
     /// <summary>Only the ban and settings tests need the worker's decisions; the others start from rows in a given state.</summary>
-    private void StartWorker() => _worker ??= new ServiceFactory<ModerationEntryPoint>(_servers).Started();
+    private async Task StartWorker()
+    {
+        if (_worker is not null)
+        {
+            return;
+        }
+        _worker = new ServiceFactory<ModerationEntryPoint>(_servers).Started();
+        // The worker's queue and its bindings exist once its bus is healthy; a comment published before that,
+        // on a broker where no worker ever ran, has no queue to land in.
+        var bus = _worker.Services.GetRequiredService<IBusControl>();
+        Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
+    }
 
     private async Task<Guid> Existing(string status, string body)
     {
@@ -213,7 +226,7 @@ public sealed class ModerationFlowTests : IAsyncLifetime
     [Fact]
     public async Task ABannedAuthorsNextCommentIsRejectedWithTheBanAsReason()
     {
-        StartWorker();
+        await StartWorker();
         var authorKey = await AuthorKeyOf(await Submit("Thank you for this clear and balanced article.", email: "troll@example.org"));
 
         var ban = await _moderator.PostAsJsonAsync(Moderation("bans"), new { authorKey, durationHours = 24 });
@@ -227,7 +240,7 @@ public sealed class ModerationFlowTests : IAsyncLifetime
     [Fact]
     public async Task AnotherAuthorIsUnaffectedByABan()
     {
-        StartWorker();
+        await StartWorker();
         var authorKey = await AuthorKeyOf(await Submit("Thank you for this clear and balanced article.", email: "troll@example.org"));
         await _moderator.PostAsJsonAsync(Moderation("bans"), new { authorKey });
 
@@ -240,7 +253,7 @@ public sealed class ModerationFlowTests : IAsyncLifetime
     [Fact]
     public async Task ABannedSiteUsersNextCommentIsRejectedWithTheBanAsReasonAndTheirPendingOnesToo()
     {
-        StartWorker();
+        await StartWorker();
         var key = (await SiteKeys.CreateAsync(_db, _site, "backend", DateTimeOffset.UtcNow, CancellationToken.None))!.Key;
         using var backend = _api.CreateClient();
         backend.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -276,7 +289,7 @@ public sealed class ModerationFlowTests : IAsyncLifetime
     [Fact]
     public async Task ASettingsChangeAppliesToTheNextComment()
     {
-        StartWorker();
+        await StartWorker();
         var response = await _moderator.PutAsJsonAsync(Moderation("settings"), new { mode = "premoderate" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 

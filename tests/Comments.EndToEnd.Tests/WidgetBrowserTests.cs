@@ -7,6 +7,8 @@ using Comments.Api.Authors;
 using Comments.Moderation;
 using Comments.Reader;
 using Comments.Tests.Fixtures;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -65,7 +67,18 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         await _api.DisposeAsync();
     }
 
-    private void StartWorker() => _worker ??= new ServiceFactory<ModerationEntryPoint>(_servers).Started();
+    private async Task StartWorker()
+    {
+        if (_worker is not null)
+        {
+            return;
+        }
+        _worker = new ServiceFactory<ModerationEntryPoint>(_servers).Started();
+        // The worker's queue and its bindings exist once its bus is healthy; a comment published before that,
+        // on a broker where no worker ever ran, has no queue to land in.
+        var bus = _worker.Services.GetRequiredService<IBusControl>();
+        Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
+    }
 
     private async Task SeedArticleAsync(Uri[] origins)
     {
@@ -164,7 +177,7 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         await Assertions.Expect(Comment(author, "A clean and kind remark.")).ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
         await Assertions.Expect(Comment(other, "A clean and kind remark.")).ToHaveCountAsync(0);
 
-        StartWorker();
+        await StartWorker();
 
         await Assertions.Expect(Comment(author, "A clean and kind remark.")).Not.ToContainTextAsync("Awaiting moderation", new() { Timeout = Timeout });
         await Assertions.Expect(Comment(other, "A clean and kind remark.")).ToContainTextAsync("Ada", new() { Timeout = Timeout });
@@ -175,7 +188,7 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     [Fact]
     public async Task ABannedWordCommentNeverAppearsInAnotherPage()
     {
-        StartWorker();
+        await StartWorker();
         var author = await OpenDemo(_readerUrlA);
         var other = await OpenDemo(_readerUrlB);
 
@@ -191,7 +204,7 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     [Fact]
     public async Task AReplyNestsUnderItsParent()
     {
-        StartWorker();
+        await StartWorker();
         var page = await OpenDemo(_readerUrlA);
 
         await Comment(page, "Seeded first comment").GetByRole(AriaRole.Button, new() { Name = "Reply to Seeded Sam" }).ClickAsync();
@@ -228,7 +241,7 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     [Fact]
     public async Task HostileMarkupInACommentRendersAsTextAndRunsNothing()
     {
-        StartWorker();
+        await StartWorker();
         var page = await OpenDemo(_readerUrlA);
         var dialogs = 0;
         page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
