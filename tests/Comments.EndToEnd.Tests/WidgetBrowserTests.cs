@@ -74,8 +74,8 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
             return;
         }
         _worker = new ServiceFactory<ModerationEntryPoint>(_servers).Started();
-        // The worker's queue and its bindings exist once its bus is healthy; a comment published before that,
-        // on a broker where no worker ever ran, has no queue to land in.
+        // Consuming once its bus is healthy, so the time a test allows for a decision is not spent on the worker's start.
+        // (A comment published before that waits in the queue the Api declared: NewBrokerTests.)
         var bus = _worker.Services.GetRequiredService<IBusControl>();
         Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
     }

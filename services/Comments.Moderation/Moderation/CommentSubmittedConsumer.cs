@@ -232,6 +232,8 @@ public sealed partial class CommentSubmittedConsumer(
 
 public sealed class CommentSubmittedConsumerDefinition : ConsumerDefinition<CommentSubmittedConsumer>
 {
+    public CommentSubmittedConsumerDefinition() => EndpointName = ConsumerQueues.Moderation;
+
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<CommentSubmittedConsumer> consumerConfigurator,

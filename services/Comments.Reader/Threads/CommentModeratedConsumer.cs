@@ -57,6 +57,8 @@ public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live,
 
 public sealed class CommentModeratedConsumerDefinition : ConsumerDefinition<CommentModeratedConsumer>
 {
+    public CommentModeratedConsumerDefinition() => EndpointName = ConsumerQueues.Reader;
+
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<CommentModeratedConsumer> consumerConfigurator,

@@ -29,6 +29,7 @@ public static class MessagingExtensions
                 var limits = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
                 rabbit.PrefetchCount = limits.PrefetchCount;
                 rabbit.ConcurrentMessageLimit = limits.ConcurrentMessageLimit;
+                ConsumerQueues.Declare(rabbit);
                 rabbit.ConfigureEndpoints(context);
             });
         });

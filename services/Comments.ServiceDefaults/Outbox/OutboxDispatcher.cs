@@ -28,7 +28,16 @@ public sealed class MassTransitOutboxPublisher(IBus bus) : IOutboxPublisher
         var body = JsonSerializer.Deserialize(message.Payload, type, OutboxWriter.SerializerOptions)
             ?? throw new InvalidOperationException($"Outbox message {message.Id} has an empty payload.");
         // The outbox message id becomes the MassTransit message id, so a re-publish after a crash is recognisable downstream.
-        return bus.Publish(body, type, context => context.MessageId = message.MessageId, cancellationToken);
+        // Mandatory: a message RabbitMQ cannot route to any queue comes back, the publish fails (MessageReturnedException)
+        // and the row stays unsent, rather than the broker confirming a message it has dropped.
+        return bus.Publish(body, type, context =>
+        {
+            context.MessageId = message.MessageId;
+            if (context.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+            {
+                rabbit.Mandatory = true;
+            }
+        }, cancellationToken);
     }
 }
 
