@@ -45,7 +45,8 @@ public sealed record DispatchResult(int Sent, int Failed);
 
 /// <summary>
 /// Publishes unsent outbox rows and stamps them sent. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so any number
-/// of instances can dispatch side by side; a row whose publish fails stays unsent and is retried, never dropped.
+/// of instances can dispatch side by side. A row whose publish fails stays unsent, never dropped, and is claimed again
+/// once its own retry delay (growing with its attempts) has passed, so it holds up none of the rows behind it.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     NpgsqlDataSource dataSource,
@@ -66,6 +67,12 @@ public sealed partial class OutboxDispatcher(
         })
         .AddTimeout(TimeSpan.FromSeconds(10))
         .Build();
+
+    /// <summary>
+    /// How long a row whose publish failed waits before it is claimed again; doubled with each further failure, up to
+    /// <see cref="OutboxOptions.MaxBackoff"/>.
+    /// </summary>
+    public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Sent rows deleted per statement, so a purge never holds many row locks at once.</summary>
     public const int PurgeBatchSize = 5_000;
@@ -91,8 +98,10 @@ public sealed partial class OutboxDispatcher(
                 }
 
                 var result = await DispatchBatchAsync(stoppingToken);
-                if (result.Failed > 0)
+                if (result is { Sent: 0, Failed: > 0 })
                 {
+                    // Nothing went out: the broker is probably unreachable. (Rows that fail while others go out wait on
+                    // their own next_attempt_at instead, and hold up nothing.)
                     backoff = backoff == TimeSpan.Zero
                         ? TimeSpan.FromMilliseconds(200)
                         : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.Value.MaxBackoff.Ticks));
@@ -130,9 +139,11 @@ public sealed partial class OutboxDispatcher(
         await using (var select = new NpgsqlCommand(
             """
             SELECT id, message_id, message_type, payload::text FROM outbox
-            WHERE sent_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+            ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
             """, connection, transaction))
         {
+            select.Parameters.AddWithValue("now", time.GetUtcNow());
             select.Parameters.AddWithValue("limit", options.Value.BatchSize);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -152,11 +163,15 @@ public sealed partial class OutboxDispatcher(
 
         await using (var update = new NpgsqlCommand(
             """
-            UPDATE outbox SET sent_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = ANY(@sent);
-            UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE id = ANY(@failed);
+            UPDATE outbox SET sent_at = @now, attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id = ANY(@sent);
+            UPDATE outbox SET attempts = attempts + 1, last_error = @error,
+                next_attempt_at = @now + least(@max_backoff, @first_backoff * power(2, least(attempts, 20)))
+            WHERE id = ANY(@failed);
             """, connection, transaction))
         {
             update.Parameters.AddWithValue("now", time.GetUtcNow());
+            update.Parameters.AddWithValue("first_backoff", FirstRetryDelay);
+            update.Parameters.AddWithValue("max_backoff", options.Value.MaxBackoff);
             update.Parameters.AddWithValue("sent", sent);
             update.Parameters.AddWithValue("failed", failed);
             update.Parameters.AddWithValue("error", outcomes.FirstOrDefault(o => o is not null) ?? (object)DBNull.Value);

@@ -13,7 +13,10 @@ public sealed class OutboxOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
 
-    /// <summary>Longest pause after a failed publish before the dispatcher tries again.</summary>
+    /// <summary>
+    /// Longest pause of the dispatcher after a round in which nothing could be published, and longest wait of a failing
+    /// row before it is tried again (its wait starts at 200 ms and doubles with each failure).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 

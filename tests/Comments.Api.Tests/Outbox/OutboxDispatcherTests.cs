@@ -12,6 +12,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
 {
     private NpgsqlDataSource _db = null!;
     private readonly SwitchablePublisher _publisher = new();
+    private readonly ManualClock _time = new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
     private OutboxDispatcher _dispatcher = null!;
 
     public async Task InitializeAsync()
@@ -19,7 +20,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         var servers = await Servers.GetAsync();
         _db = NpgsqlDataSource.Create(await Servers.CreateIsolatedDatabaseAsync(servers));
         _dispatcher = new OutboxDispatcher(_db, _publisher, new OutboxSignal(),
-            Options.Create(new OutboxOptions()), TimeProvider.System, NullLogger<OutboxDispatcher>.Instance);
+            Options.Create(new OutboxOptions()), _time, NullLogger<OutboxDispatcher>.Instance);
     }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
@@ -123,11 +124,39 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         Assert.Contains("broker down", row.Error, StringComparison.Ordinal);
 
         _publisher.Down = false;
+        Assert.Equal(new DispatchResult(0, 0), await _dispatcher.DispatchBatchAsync(CancellationToken.None)); // waits its turn
+        _time.Advance(OutboxDispatcher.FirstRetryDelay);
         var retried = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
 
         Assert.Equal(new DispatchResult(1, 0), retried);
         Assert.NotNull((await RowAsync()).SentAt);
         Assert.Single(_publisher.Published);
+    }
+
+    [Fact]
+    public async Task ARowThatKeepsFailingWaitsLongerEachTimeUpToTheMaximumAndHoldsUpNoRowBehindIt()
+    {
+        var stuck = await EnqueueAsync();
+        _publisher.FailsFor = message => message.Payload.Contains(stuck.ToString(), StringComparison.Ordinal);
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 10; i++)
+        {
+            var behind = await EnqueueAsync();
+            var round = await _dispatcher.DispatchBatchAsync(CancellationToken.None);
+
+            Assert.Equal(new DispatchResult(1, 1), round);
+            Assert.Contains(_publisher.Published, m => m.Payload.Contains(behind.ToString(), StringComparison.Ordinal));
+            await using var command = _db.CreateCommand("SELECT next_attempt_at FROM outbox WHERE sent_at IS NULL");
+            var next = (DateTime)(await command.ExecuteScalarAsync())!;
+            var wait = new DateTimeOffset(next, TimeSpan.Zero) - _time.GetUtcNow();
+            waits.Add(wait);
+            _time.Advance(wait);
+        }
+
+        // 0.2, 0.4, 0.8 ... 25.6 s, then the 30 s maximum (microseconds lost to the database's clock resolution aside).
+        var expected = Enumerable.Range(0, 10)
+            .Select(i => TimeSpan.FromTicks(Math.Min(OutboxDispatcher.FirstRetryDelay.Ticks << i, new OutboxOptions().MaxBackoff.Ticks)));
+        Assert.Equal(expected.Select(t => t.TotalMilliseconds), waits.Select(w => Math.Round(w.TotalMilliseconds)));
     }
 
     [Fact]
@@ -168,12 +197,24 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         Assert.Equal(300, _publisher.Published.Select(m => m.MessageId).Distinct().Count());
     }
 
+    /// <summary>A clock the test moves, so a row's retry delay is passed without waiting for it.</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
     private sealed class SwitchablePublisher : IOutboxPublisher
     {
         private readonly Lock _gate = new();
         private readonly List<OutboxMessage> _published = [];
 
         public bool Down { get; set; }
+
+        public Func<OutboxMessage, bool> FailsFor { get; set; } = _ => false;
 
         public List<OutboxMessage> Published
         {
@@ -189,7 +230,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
         public async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
         {
             await Task.Yield();
-            if (Down)
+            if (Down || FailsFor(message))
             {
                 throw new InvalidOperationException("broker down");
             }

@@ -1,0 +1,4 @@
+-- A row whose publish failed waits until next_attempt_at (growing with its attempts) before it is claimed again, so a
+-- message that cannot be published for a while (no queue bound to its exchange, say) neither holds up the rows behind
+-- it nor slows the dispatcher down. NULL: never failed, claim at once.
+ALTER TABLE outbox ADD COLUMN next_attempt_at timestamptz;
