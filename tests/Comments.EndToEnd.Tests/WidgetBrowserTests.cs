@@ -4,8 +4,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Comments.Api;
 using Comments.Api.Authors;
+using Comments.Contracts;
 using Comments.Moderation;
 using Comments.Reader;
+using Comments.ServiceDefaults.Outbox;
 using Comments.Tests.Fixtures;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -308,6 +310,57 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         await using var command = db.CreateCommand("SELECT reason FROM comment_reports WHERE site_id = @site");
         command.Parameters.AddWithValue("site", _site);
         Assert.Equal("off_topic", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task ACommentAModeratorRejectsLeavesOpenPagesWithTheRepliesUnderIt()
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        Guid seeded;
+        await using (var command = db.CreateCommand(
+            """
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
+            VALUES (gen_random_uuid(), @site, @article, 'Olga', 'An unrelated comment', 'approved', now() - interval '1 hour');
+            WITH RECURSIVE chain(n, id, parent) AS (
+                SELECT 1, gen_random_uuid(), (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam')
+                UNION ALL SELECT n + 1, gen_random_uuid(), id FROM chain WHERE n < 5)
+            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, body, status, created_at)
+            SELECT id, @site, @article, parent, (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam'),
+                   'Depth ' || n, 'Reply at depth ' || (n + 1), 'approved', now() - interval '30 minutes' + make_interval(secs => n)
+            FROM chain;
+            SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam';
+            """))
+        {
+            command.Parameters.AddWithValue("site", _site);
+            command.Parameters.AddWithValue("article", Article);
+            seeded = (Guid)(await command.ExecuteScalarAsync())!;
+        }
+
+        var page = await OpenDemo(_readerUrlB);
+        await Assertions.Expect(page.GetByText("Reply at depth 6")).ToHaveCountAsync(1, new() { Timeout = Timeout });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "7 Comments" })).ToBeVisibleAsync();
+
+        // What the Api's reject does: the status and its CommentsModerated in one transaction.
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var reject = new NpgsqlCommand("UPDATE comments SET status = 'rejected' WHERE id = @id", connection, transaction);
+            reject.Parameters.AddWithValue("id", seeded);
+            await reject.ExecuteNonQueryAsync();
+            await OutboxWriter.EnqueueAsync(connection, transaction,
+                new CommentsModerated([new CommentModerated(seeded, _site, Article, "rejected", ["rejected by moderator: abuse"], DateTimeOffset.UtcNow)]),
+                DateTimeOffset.UtcNow, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        await Assertions.Expect(Comment(page, "Seeded first comment")).ToHaveCountAsync(0, new() { Timeout = Timeout });
+        await Assertions.Expect(page.GetByText("Reply at depth")).ToHaveCountAsync(0);
+        await Assertions.Expect(Comment(page, "An unrelated comment")).ToHaveCountAsync(1);
+        // The count a reload shows (the server still counts the hidden replies), so the heading does not jump on reload.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "6 Comments" })).ToBeVisibleAsync();
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "6 Comments" })).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Assertions.Expect(page.GetByText("Reply at depth")).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -165,7 +165,7 @@ textarea { min-height: 6rem; resize: vertical; }
     body.innerHTML = c.bodyHtml; // sanitised by the server: escaped text, <p>, <br>, nofollow links
     const replyButton = el('button', { type: 'button', class: 'link', 'aria-label': t.replyTo(c.authorName) }, t.reply);
     const reportButton = el('button', { type: 'button', class: 'link', 'aria-label': t.reportTo(c.authorName) }, t.report);
-    const item = el('li', { class: 'c', 'data-id': c.id },
+    const item = el('li', { class: 'c', 'data-id': c.id, 'data-parent': c.parentId },
       el('article', { 'aria-label': c.authorName },
         el('div', { class: 'meta' }, el('strong', { text: c.authorName }), timeEl(c.createdAt),
           depth > MAX_DEPTH && parentName ? el('span', { text: t.inReplyTo(parentName) }) : null),
@@ -251,6 +251,28 @@ textarea { min-height: 6rem; resize: vertical; }
     }
   }
 
+  // A published comment that a moderator rejects or readers' reports pull leaves the page, and with it the replies
+  // under it, as a reload would show them (the server hides replies to an unpublished comment; its count still
+  // includes them, so only the comment itself is taken off the count). Replies beyond MAX_DEPTH sit beside their
+  // parent rather than inside it: they are found by data-parent.
+  function withdraw(id) {
+    const item = root.querySelector(`li.c[data-id="${CSS.escape(id)}"]:not(.mine)`);
+    if (!item) return;
+    const gone = new Set([id]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const n of root.querySelectorAll('li.c[data-parent]:not(.mine)')) {
+        if (gone.has(n.dataset.parent) && !gone.has(n.dataset.id)) { gone.add(n.dataset.id); grew = true; }
+      }
+    }
+    for (const gid of gone) {
+      root.querySelector(`li.c[data-id="${CSS.escape(gid)}"]:not(.mine)`)?.remove();
+      state.seen.delete(gid); // approved again later, it comes back live
+    }
+    state.total = Math.max(0, state.total - 1);
+    setCount();
+  }
+
   function insertLive(c) {
     if (state.seen.has(c.id)) return;
     forget(c.id);
@@ -296,6 +318,7 @@ textarea { min-height: 6rem; resize: vertical; }
         // The decision can arrive before the author's own POST has answered: remember it for that moment.
         decided.set(ev.commentId, ev.status);
         if (ev.status === 'rejected' || ev.status === 'reported') notPublished(ev.commentId);
+        if (ev.status !== 'approved') withdraw(ev.commentId);
       } catch { /* malformed event */ }
     });
   }
