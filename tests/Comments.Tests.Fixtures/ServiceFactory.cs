@@ -10,6 +10,13 @@ public class ServiceFactory<TEntryPoint>(ServerAddresses servers, IReadOnlyDicti
 {
     public const string TestAuthorHashKey = "test-author-hash-key-0123456789abcdef";
 
+    /// <summary>
+    /// Workers in tests do not send old pending comments to moderation again: the shared test database holds pending
+    /// comments other tests keep undecided on purpose (a broken site policy, a thread's pending reply). PendingResendTests
+    /// turn it on, on a database of their own.
+    /// </summary>
+    public const string NoPendingResends = "0";
+
     public ServerAddresses Servers { get; } = servers;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -20,6 +27,7 @@ public class ServiceFactory<TEntryPoint>(ServerAddresses servers, IReadOnlyDicti
         builder.UseSetting("ConnectionStrings:redis", Servers.Redis);
         builder.UseSetting("Comments:AuthorHashKey", TestAuthorHashKey);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
+        builder.UseSetting("Moderation:ResendPending:Limit", NoPendingResends);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

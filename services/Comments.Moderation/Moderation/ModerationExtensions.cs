@@ -27,6 +27,9 @@ public static class ModerationExtensions
         builder.Services.AddSingleton<ICommentScorer, RuleScorer>();
         builder.Services.AddSingleton<ICommentScorer>(new MlScorer(bundle));
         builder.Services.AddSingleton<CommentModerator>();
+        builder.Services.AddOptions<PendingResendOptions>().BindConfiguration(PendingResendOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<PendingResender>();
         return builder;
     }
 }

@@ -59,6 +59,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["Urls"] = BaseAddress.ToString().TrimEnd('/');
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         info.Environment["Outbox__PollInterval"] = "00:00:00.100";
+        info.Environment["Moderation__ResendPending__Limit"] = ServiceFactory<object>.NoPendingResends;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in _settings)
         {
