@@ -17,6 +17,13 @@ public sealed class PendingResendOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan After { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Comments pending longer than this are not sent again (a moderator finds them among the pending): after an upgrade
+    /// or a long stop, a comment months old should not suddenly be decided and appear in its thread.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Most times one comment is sent again (then it stays pending for a moderator); 0 turns resending off.</summary>
     [Range(0, 100)]
     public int Limit { get; set; } = 5;
@@ -30,9 +37,9 @@ public sealed class PendingResendOptions
 /// Sends a comment to moderation again when it is still pending long after it was submitted while nothing of it waits to
 /// be published or consumed: its message was parked in the error queue (an outage longer than the consumer's retries) or
 /// lost with a broker. Without this such a comment would stay undecided until an operator re-drives the error queue.
-/// It only acts when the worker's queue has no message ready and the outbox holds no unsent submission, so a backlog is
-/// never sent twice; one instance at a time (an advisory lock). Deciding is idempotent, so a comment whose message was
-/// only slow is decided once all the same.
+/// It only acts when the worker's queue has no message ready and the outbox no recent unsent submission, so a backlog
+/// waiting there is not sent again (the few messages a worker holds at that moment may be); one instance at a time (an
+/// advisory lock). Deciding is idempotent, so a comment sent twice is decided once all the same.
 /// </summary>
 public sealed partial class PendingResender(
     NpgsqlDataSource dataSource,
@@ -73,8 +80,9 @@ public sealed partial class PendingResender(
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or BrokerUnreachableException or OperationInterruptedException or TimeoutException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever went wrong (the database, the broker, a client timeout), the worker goes on: the next sweep retries.
                 LogSweepFailed(logger, ex);
             }
         }
@@ -93,14 +101,17 @@ public sealed partial class PendingResender(
         await using (var gate = new NpgsqlCommand(
             """
             SELECT pg_try_advisory_xact_lock(@key)
-                AND NOT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND message_type = @type)
+                AND NOT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND message_type = @type AND created_at >= @cutoff)
             """, connection, transaction))
         {
             gate.Parameters.AddWithValue("key", AdvisoryLockKey);
             gate.Parameters.AddWithValue("type", MessageTypes.NameOf(typeof(CommentsSubmitted)));
+            gate.Parameters.AddWithValue("cutoff", time.GetUtcNow() - options.Value.After);
             if (await gate.ExecuteScalarAsync(cancellationToken) is not true)
             {
-                return 0; // another instance is sweeping, or submissions still wait to be published
+                // Another instance is sweeping, or recent submissions still wait to be published (a backlog on its way).
+                // An older unsent row does not stop the sweep: one that can never be published must not switch it off.
+                return 0;
             }
         }
 
@@ -110,7 +121,7 @@ public sealed partial class PendingResender(
             """
             UPDATE comments c SET resends = c.resends + 1, resent_at = @now
             FROM (SELECT id FROM comments
-                  WHERE status = 'pending' AND created_at < @cutoff AND resends < @limit
+                  WHERE status = 'pending' AND created_at < @cutoff AND created_at > @oldest AND resends < @limit
                     AND (resent_at IS NULL OR resent_at < @cutoff)
                   ORDER BY created_at LIMIT @max FOR UPDATE SKIP LOCKED) due
             WHERE c.id = due.id
@@ -119,6 +130,7 @@ public sealed partial class PendingResender(
         {
             select.Parameters.AddWithValue("now", now);
             select.Parameters.AddWithValue("cutoff", now - options.Value.After);
+            select.Parameters.AddWithValue("oldest", now - options.Value.MaxAge);
             select.Parameters.AddWithValue("limit", (short)options.Value.Limit);
             select.Parameters.AddWithValue("max", MaxPerSweep);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);

@@ -35,23 +35,31 @@ public static class SchemaMigrator
             foreach (var resource in Migrations)
             {
                 var name = resource[ResourcePrefix.Length..];
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await using (var check = new NpgsqlCommand("SELECT 1 FROM schema_migrations WHERE name = @name", connection, transaction))
+                var sql = ReadResource(resource);
+                if (sql.StartsWith(NoTransactionMarker, StringComparison.Ordinal))
                 {
-                    check.Parameters.AddWithValue("name", name);
-                    if (await check.ExecuteScalarAsync(cancellationToken) is not null)
+                    if (!await IsAppliedAsync(connection, null, name, cancellationToken))
                     {
-                        continue;
+                        foreach (var statement in Statements(sql))
+                        {
+                            await Execute(connection, null, statement, cancellationToken);
+                        }
+
+                        await RecordAsync(connection, null, name, cancellationToken);
+                        applied.Add(name);
                     }
+
+                    continue;
                 }
 
-                await Execute(connection, transaction, ReadResource(resource), cancellationToken);
-                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES (@name)", connection, transaction))
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                if (await IsAppliedAsync(connection, transaction, name, cancellationToken))
                 {
-                    record.Parameters.AddWithValue("name", name);
-                    await record.ExecuteNonQueryAsync(cancellationToken);
+                    continue;
                 }
 
+                await Execute(connection, transaction, sql, cancellationToken);
+                await RecordAsync(connection, transaction, name, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 applied.Add(name);
             }
@@ -62,6 +70,34 @@ public static class SchemaMigrator
         {
             await Execute(connection, null, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The first line of a migration that must run outside a transaction (<c>CREATE INDEX CONCURRENTLY</c>, which builds an
+    /// index without blocking writes to a large table). Its statements run one by one, so it must be safe to run again
+    /// after failing part-way (drop what a failed run may have left first).
+    /// </summary>
+    public const string NoTransactionMarker = "-- no transaction";
+
+    /// <summary>The statements of a no-transaction migration: its lines without comments, split at each ';'.</summary>
+    public static IEnumerable<string> Statements(string sql) =>
+        string.Join('\n', sql.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal)))
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static async Task<bool> IsAppliedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, CancellationToken cancellationToken)
+    {
+        await using var check = new NpgsqlCommand("SELECT 1 FROM schema_migrations WHERE name = @name", connection, transaction);
+        check.Parameters.AddWithValue("name", name);
+        return await check.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private static async Task RecordAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, CancellationToken cancellationToken)
+    {
+        await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES (@name)", connection, transaction);
+        record.Parameters.AddWithValue("name", name);
+        await record.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
         await using var worker = new ServiceFactory<ModerationEntryPoint>(servers, new Dictionary<string, string?>
         {
             ["Moderation:ResendPending:Limit"] = "5",
-            ["Moderation:ResendPending:After"] = "00:00:02",
+            ["Moderation:ResendPending:After"] = "00:00:30", // the comment is an hour old: sent at the first sweep, and only once
             ["Moderation:ResendPending:Interval"] = "00:00:00.500",
         }).Started();
 
@@ -43,13 +43,14 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
     }
 
     [Fact]
-    public async Task NothingIsSentAgainWhileABacklogWaitsAndEachCommentAtMostTheLimitAfterTheWaitEachTime()
+    public async Task NothingIsSentAgainWhileABacklogWaitsAndEachCommentAtMostTheLimitAfterTheWaitEachTimeAndNoneBeyondTheMaximumAge()
     {
         var servers = await IsolatedAsync();
         var site = await TestSites.CreateAsync(servers, connectionString: servers.Postgres);
         await using var db = NpgsqlDataSource.Create(servers.Postgres);
         var old = await InsertPendingAsync(db, site, TimeSpan.FromMinutes(30));
         var recent = await InsertPendingAsync(db, site, TimeSpan.FromMinutes(1));
+        await InsertPendingAsync(db, site, TimeSpan.FromDays(2)); // beyond MaxAge: left to the moderators, never sent
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var resender = new PendingResender(db,
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = broker.Servers.RabbitMq }).Build(),
