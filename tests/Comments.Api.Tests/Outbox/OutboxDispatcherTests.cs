@@ -12,7 +12,7 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
 {
     private NpgsqlDataSource _db = null!;
     private readonly SwitchablePublisher _publisher = new();
-    private readonly ManualClock _time = new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+    private readonly ManualClock _time = ManualClock.StartingNow();
     private OutboxDispatcher _dispatcher = null!;
 
     public async Task InitializeAsync()
@@ -195,16 +195,6 @@ public sealed class OutboxDispatcherTests : IAsyncLifetime
 
         Assert.Equal(300, _publisher.Published.Count);
         Assert.Equal(300, _publisher.Published.Select(m => m.MessageId).Distinct().Count());
-    }
-
-    /// <summary>A clock the test moves, so a row's retry delay is passed without waiting for it.</summary>
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 
     private sealed class SwitchablePublisher : IOutboxPublisher

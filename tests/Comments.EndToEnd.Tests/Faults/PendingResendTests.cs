@@ -51,7 +51,7 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
         var old = await InsertPendingAsync(db, site, TimeSpan.FromMinutes(30));
         var recent = await InsertPendingAsync(db, site, TimeSpan.FromMinutes(1));
         await InsertPendingAsync(db, site, TimeSpan.FromDays(2)); // beyond MaxAge: left to the moderators, never sent
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = ManualClock.StartingNow();
         var resender = new PendingResender(db,
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:rabbitmq"] = broker.Servers.RabbitMq }).Build(),
             new OutboxSignal(), Options.Create(new PendingResendOptions { After = TimeSpan.FromMinutes(10), Limit = 2 }), clock,
@@ -142,14 +142,5 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
     {
         await using var command = db.CreateCommand("UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL");
         await command.ExecuteNonQueryAsync();
-    }
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
