@@ -28,7 +28,9 @@ public static class ModerationExtensions
         builder.Services.AddSingleton<ICommentScorer>(new MlScorer(bundle));
         builder.Services.AddSingleton<CommentModerator>();
         builder.Services.AddOptions<PendingResendOptions>().BindConfiguration(PendingResendOptions.SectionName)
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxAge > o.After, "Moderation:ResendPending:MaxAge must be longer than Moderation:ResendPending:After, or no comment is ever sent again.")
+            .ValidateOnStart();
         builder.Services.AddHostedService<PendingResender>();
         return builder;
     }
