@@ -62,19 +62,24 @@ public sealed class ModeratorConsoleTests : IAsyncLifetime
         await _db.DisposeAsync();
     }
 
-    private async Task<Guid> HeldComment(string body, string scores = """{"rules.suspect":0.5}""")
+    private async Task<Guid> HeldComment(
+        string body, string scores = """{"rules.suspect":0.5}""", string reasons = """["suspect word: crypto"]""", string status = "held",
+        string? authorUserId = null)
     {
         var id = Guid.CreateVersion7();
         await using var command = _db.CreateCommand(
             """
             INSERT INTO articles (site_id, id, title, paragraphs) VALUES (@site, 'story', 'A story', '{"The story."}') ON CONFLICT DO NOTHING;
-            INSERT INTO comments (id, site_id, article_id, author_name, body, status, scores, reasons, model_version, created_at, decided_at)
-            VALUES (@id, @site, 'story', 'Reader', @body, 'held', @scores::jsonb, '["suspect word: crypto"]', 'rules-1', now(), now());
+            INSERT INTO comments (id, site_id, article_id, author_name, author_user_id, body, status, scores, reasons, model_version, created_at, decided_at)
+            VALUES (@id, @site, 'story', 'Reader', @user, @body, @status, @scores::jsonb, @reasons::jsonb, 'rules-1', now(), now());
             """);
         command.Parameters.AddWithValue("id", id);
         command.Parameters.AddWithValue("site", _site);
+        command.Parameters.AddWithValue("user", (object?)authorUserId ?? DBNull.Value);
         command.Parameters.AddWithValue("body", body);
+        command.Parameters.AddWithValue("status", status);
         command.Parameters.AddWithValue("scores", scores);
+        command.Parameters.AddWithValue("reasons", reasons);
         await command.ExecuteNonQueryAsync();
         return id;
     }
@@ -158,6 +163,81 @@ public sealed class ModeratorConsoleTests : IAsyncLifetime
         await body.ClickAsync();
 
         await Assertions.Expect(body).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blurred"));
+    }
+
+    [Fact]
+    public async Task ACommentTheWorkerFoundAtItsRejectThresholdIsBlurredThoughTheSiteStoresNoThresholds()
+    {
+        var id = await HeldComment("Quoting something vile to condemn it",
+            """{"ml.toxicity":0.61}""", """["toxicity 0.61 ≥ reject threshold 0.54 only with the quoted words (0.02 without them)"]""");
+        var page = await SignIn();
+
+        await Assertions.Expect(page.Locator($".card[data-id='{id}'] [data-role=body]"))
+            .ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blurred"), new() { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task AnApprovedCardOffersOnlyRejectAndItsApproveKeyDoesNothing()
+    {
+        var id = await HeldComment("Already published", status: "approved");
+        var page = await SignIn();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Approved" }).ClickAsync();
+        var card = page.Locator($".card[data-id='{id}']");
+        await Assertions.Expect(card).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"), new() { Timeout = Timeout });
+
+        await Assertions.Expect(card.GetByRole(AriaRole.Button, new() { Name = "Approve (a)" })).ToBeHiddenAsync();
+        await Assertions.Expect(card.GetByRole(AriaRole.Button, new() { Name = "Reject (r)" })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("a");
+        await Task.Delay(500); // what a request would take to answer here
+        await Assertions.Expect(page.Locator("#toast")).ToBeHiddenAsync();
+        await Assertions.Expect(card).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("done"));
+    }
+
+    [Fact]
+    public async Task AProxysErrorPageIsShownToTheModeratorAndTheCardStaysActionable()
+    {
+        var id = await HeldComment("Decided while the proxy is down");
+        var page = await SignIn();
+        var card = page.Locator($".card[data-id='{id}']");
+        await Assertions.Expect(card).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("current"), new() { Timeout = Timeout });
+        await page.RouteAsync("**/moderation/comments/**", route => route.FulfillAsync(new()
+        {
+            Status = 502, ContentType = "text/html", Body = "<html><body>Bad gateway</body></html>",
+        }));
+
+        await page.Keyboard.PressAsync("a");
+
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Unexpected answer from the server (HTTP 502)", new() { Timeout = Timeout });
+        await page.UnrouteAllAsync();
+        await page.Keyboard.PressAsync("a");
+        await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "approved", new() { Timeout = Timeout });
+    }
+
+    [Fact]
+    public async Task AnAuthorIsBannedOnlyOnceTheModeratorConfirms()
+    {
+        var id = await HeldComment("From a repeat offender", authorUserId: "offender-1"); // author key user:offender-1
+        var page = await SignIn();
+        var ban = page.Locator($".card[data-id='{id}']").GetByRole(AriaRole.Button, new() { Name = "Ban author" });
+        await Assertions.Expect(ban).ToBeVisibleAsync(new() { Timeout = Timeout });
+        async Task<long> Bans()
+        {
+            await using var command = _db.CreateCommand("SELECT count(*) FROM bans WHERE site_id = @site");
+            command.Parameters.AddWithValue("site", _site);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        void Dismiss(object? sender, IDialog dialog) => _ = dialog.DismissAsync();
+        page.Dialog += Dismiss;
+        await ban.ClickAsync();
+        await Task.Delay(500); // what a request would take to answer here
+        Assert.Equal(0, await Bans());
+
+        page.Dialog -= Dismiss;
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await ban.ClickAsync();
+        await Assertions.Expect(page.Locator("#toast")).ToContainTextAsync("Banned Reader", new() { Timeout = Timeout });
+        Assert.Equal(1, await Bans());
     }
 
     [Fact]

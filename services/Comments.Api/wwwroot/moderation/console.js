@@ -27,14 +27,25 @@
   };
 
   // ---------------------------------------------------------------- API
+  // Always answers: a network failure or an answer that is not JSON (a proxy's HTML error page) becomes a problem the
+  // moderator sees, never a click that silently does nothing.
   async function api(method, path, body) {
-    const response = await fetch(`/api/v1/sites/${encodeURIComponent(state.site)}/moderation/${path}`, {
-      method,
-      headers: { "Authorization": `Bearer ${state.token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
+    let response, text;
+    try {
+      response = await fetch(`/api/v1/sites/${encodeURIComponent(state.site)}/moderation/${path}`, {
+        method,
+        headers: { "Authorization": `Bearer ${state.token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      text = await response.text();
+    } catch {
+      return { status: 0, ok: false, data: { title: "The server could not be reached.", detail: "Check the connection, then Refresh to see the queue as it is now." } };
+    }
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch {
+      return { status: response.status, ok: false,
+        data: { title: `Unexpected answer from the server (HTTP ${response.status}).`, detail: "Try again in a moment, then Refresh to see the queue as it is now." } };
+    }
     if (response.status === 401 || response.status === 403) {
       signOut(response.status === 401 ? "The token was not accepted." : "This token is not for this site.");
       throw new Error("unauthorised");
@@ -48,7 +59,7 @@
     node.classList.toggle("bad", bad);
     node.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { node.hidden = true; }, 4000);
+    toast.timer = setTimeout(() => { node.hidden = true; }, bad ? 10000 : 4000); // an error stays long enough to read
   }
 
   function problemText(data) {
@@ -136,6 +147,8 @@
     $("article-ids").replaceChildren(...[...articles].map((a) => el("option", { value: a })));
     $("empty").hidden = state.items.length > 0;
     $("more").hidden = !state.cursor;
+    // One short sentence for screen readers, not every card read out again.
+    $("queue-status").textContent = `${state.items.length} of ${data.counts[state.view] ?? state.items.length} ${state.view} comment(s) shown.`;
     updateBulk();
     if (state.current < 0 && state.items.length) focusCard(0);
   }
@@ -156,7 +169,9 @@
   function card(item) {
     const maxScore = Math.max(0, ...Object.values(item.scores));
     const body = el("div", { class: "body", text: item.body, "data-role": "body" });
-    if (maxScore >= state.rejectThreshold) {
+    // The worker's reasons name the threshold it used ("toxicity 0.94 ≥ reject threshold 0.54"); the site's stored
+    // thresholds (state.rejectThreshold) cover sites that set their own.
+    if (maxScore >= state.rejectThreshold || item.reasons.some((r) => r.includes("reject threshold"))) {
       body.classList.add("blurred");
       body.title = "Scored above the reject threshold: click to reveal";
       body.addEventListener("click", () => body.classList.remove("blurred"), { once: true });
@@ -192,10 +207,12 @@
     select.addEventListener("change", () => toggleSelected(item.id, select.checked));
     const reason = reasonSelect(defaultReason(item), "Reject reason");
     reason.dataset.role = "reason";
-    const approve = el("button", { type: "button", class: "approve", text: "Approve (a)" });
+    // Only the actions that change something: no Approve in the Approved tab, no Reject in the Rejected one.
+    const approve = el("button", { type: "button", class: "approve", text: "Approve (a)", hidden: item.status === "approved" });
     approve.addEventListener("click", () => decide(item, "approve"));
-    const reject = el("button", { type: "button", class: "reject", text: "Reject (r)" });
+    const reject = el("button", { type: "button", class: "reject", text: "Reject (r)", hidden: item.status === "rejected" });
     reject.addEventListener("click", () => decide(item, "reject"));
+    reason.hidden = item.status === "rejected";
 
     const actions = el("div", { class: "actions" }, select, approve, reason, reject);
     if (item.authorKey && !(history && history.banned)) {
@@ -203,7 +220,7 @@
         el("option", { value: "24", text: "24 hours" }), el("option", { value: "168", text: "7 days" }),
         el("option", { value: "720", text: "30 days" }), el("option", { value: "", text: "permanently" }));
       const ban = el("button", { type: "button", text: "Ban author" });
-      ban.addEventListener("click", () => banAuthor(item, duration.value));
+      ban.addEventListener("click", () => banAuthor(item, duration.value, duration.selectedOptions[0].text));
       actions.append(duration, ban);
     }
 
@@ -263,20 +280,28 @@
   // ---------------------------------------------------------------- actions
   async function decide(item, action) {
     const node = cardNode(item.id);
-    const body = { expectedStatus: item.status };
-    if (action === "reject") body.reason = node.querySelector("[data-role=reason]").value;
-    const { status, data } = await api("POST", `comments/${item.id}/${action}`, body);
-    if (status === 200) {
-      markDone(item.id, data.status);
-      toast(`${action === "approve" ? "Approved" : "Rejected"}: ${item.authorName}`);
-      adjustCount(item.status, -1);
-      adjustCount(data.status, +1);
-      focusCard(state.current + 1);
-    } else if (status === 409) {
-      toast(`Changed meanwhile: the comment is now ${data.currentStatus}.`, true);
-      markDone(item.id, data.currentStatus);
-    } else {
-      toast(problemText(data), true);
+    // Once per card at a time (a key pressed twice sends one request), and never the change to the status it has.
+    if (!node || node.classList.contains("done") || node.dataset.busy || item.status === (action === "approve" ? "approved" : "rejected")) return;
+    node.dataset.busy = "true";
+    try {
+      const body = { expectedStatus: item.status };
+      if (action === "reject") body.reason = node.querySelector("[data-role=reason]").value;
+      const { status, data } = await api("POST", `comments/${item.id}/${action}`, body);
+      if (status === 200) {
+        markDone(item.id, data.status);
+        toast(`${action === "approve" ? "Approved" : "Rejected"}: ${item.authorName}`);
+        adjustCount(item.status, -1);
+        adjustCount(data.status, +1);
+        // On to the next card, unless the moderator has moved on meanwhile.
+        if (state.items[state.current] && state.items[state.current].id === item.id) focusCard(state.current + 1);
+      } else if (status === 409) {
+        toast(`Changed meanwhile: the comment is now ${data.currentStatus}.`, true);
+        markDone(item.id, data.currentStatus);
+      } else {
+        toast(problemText(data), true);
+      }
+    } finally {
+      delete node.dataset.busy;
     }
   }
 
@@ -296,7 +321,9 @@
     await loadQueue(false);
   }
 
-  async function banAuthor(item, hours) {
+  async function banAuthor(item, hours, durationText) {
+    // A ban also rejects every comment of the author still waiting: worth a second look before it happens.
+    if (!window.confirm(`Ban ${item.authorName} ${hours ? `for ${durationText}` : "permanently"} and reject their comments still waiting for moderation?`)) return;
     const body = { authorKey: item.authorKey, rejectPending: true, durationHours: hours ? Number(hours) : null };
     const { status, data } = await api("POST", "bans", body);
     if (status === 201) {
