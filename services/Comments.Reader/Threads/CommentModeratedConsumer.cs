@@ -36,18 +36,19 @@ public sealed class CommentModeratedConsumer(ThreadCache cache, LiveEvents live,
         var invalidations = Task.WhenAll(decisions
             .Select(m => (m.SiteId, m.ArticleId)).Distinct()
             .Select(article => cache.InvalidateAsync(article.SiteId, article.ArticleId)));
-        var approvedIds = decisions.Where(m => m.Status == "approved").Select(m => m.CommentId).Distinct().ToArray();
-        var approved = approvedIds.Length > 0
-            ? ThreadQueries.LoadApprovedAsync(dataSource, approvedIds, ct)
-            : Task.FromResult(new Dictionary<Guid, CommentRow>());
+        // What open pages are told follows the comment as it is now, not the message: a reject and a re-approve of one
+        // comment can arrive in either order (they are published side by side), and the later one must not undo the
+        // truth. So every decided comment approved now is announced approved, whatever its message says.
+        var decidedIds = decisions.Select(m => m.CommentId).Distinct().ToArray();
+        var approved = ThreadQueries.LoadApprovedAsync(dataSource, decidedIds, ct);
         await Task.WhenAll(invalidations, approved);
 
         var rows = await approved;
         // Issued in order on one multiplexer, so each article's events are recorded in the order they arrived.
         await Task.WhenAll(decisions.Select(decision =>
         {
-            var liveEvent = decision.Status == "approved" && rows.TryGetValue(decision.CommentId, out var row)
-                ? new LiveEvent("approved", decision.CommentId, decision.Status,
+            var liveEvent = rows.TryGetValue(decision.CommentId, out var row)
+                ? new LiveEvent("approved", decision.CommentId, "approved",
                     new ThreadComment(row.Id, row.ParentId, row.AuthorName, row.CreatedAt, SafeHtml.Render(row.Body), []))
                 : new LiveEvent("status", decision.CommentId, decision.Status, null);
             return live.PublishAsync(decision.SiteId, decision.ArticleId, liveEvent);

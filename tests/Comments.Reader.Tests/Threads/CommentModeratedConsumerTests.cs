@@ -49,6 +49,42 @@ public sealed class CommentModeratedConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenPagesAreToldWhatACommentIsNowWhenItsRejectionAndReapprovalArriveOutOfOrder()
+    {
+        // Rejected by mistake, then approved again: the approval's message is handled first, the rejection's last.
+        var reapproved = (await ApprovedComments("order", 1))[0];
+        var rejectedAfter = Guid.CreateVersion7(); // approved, then rejected: the rejection first, the approval last
+        await using (var command = _db.CreateCommand(
+            """
+            INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at, decided_at)
+            VALUES (@id, @site, 'order', 'Reader', 'Pulled remark', 'rejected', now(), now())
+            """))
+        {
+            command.Parameters.AddWithValue("id", rejectedAfter);
+            command.Parameters.AddWithValue("site", _site);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        await using var scope = _reader.Services.CreateAsyncScope();
+        var consumer = ActivatorUtilities.CreateInstance<CommentModeratedConsumer>(scope.ServiceProvider);
+        await consumer.HandleAsync([new CommentModerated(reapproved, _site, "order", "approved", [], now),
+            new CommentModerated(rejectedAfter, _site, "order", "rejected", [], now)], CancellationToken.None);
+        await consumer.HandleAsync([new CommentModerated(reapproved, _site, "order", "rejected", [], now.AddSeconds(-1)),
+            new CommentModerated(rejectedAfter, _site, "order", "approved", [], now.AddSeconds(-1))], CancellationToken.None);
+
+        var redis = _reader.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var events = (await redis.StreamRangeAsync(LiveEvents.StreamKey(_site, "order")))
+            .Select(e => System.Text.Json.JsonDocument.Parse((string)e["e"]!).RootElement)
+            .Select(e => $"{e.GetProperty("commentId").GetGuid()}:{e.GetProperty("type").GetString()}:{e.GetProperty("status").GetString()}")
+            .ToList();
+        Assert.Equal(
+            [$"{reapproved}:approved:approved", $"{rejectedAfter}:status:rejected",
+             $"{reapproved}:approved:approved", $"{rejectedAfter}:status:approved"],
+            events);
+    }
+
+    [Fact]
     public async Task AnnouncesEveryDecisionOfMoreThanOneRoundInOrderWithItsComment()
     {
         // Two articles, so neither's event stream is trimmed (it keeps about 500), together more than one round.
