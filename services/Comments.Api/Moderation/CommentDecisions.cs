@@ -229,9 +229,23 @@ public static class CommentDecisions
     {
         // One transaction per comment: a stale id answers 409 for itself and does not undo the others.
         var results = new List<BulkItemResult>();
-        foreach (var id in ids.Distinct())
+        var distinct = ids.Distinct().ToList();
+        foreach (var id in distinct)
         {
-            var outcome = await ApplyInOwnTransactionAsync(siteId, id, action, dataSource, resilience, time, cancellationToken);
+            Outcome outcome;
+            try
+            {
+                outcome = await ApplyInOwnTransactionAsync(siteId, id, action, dataSource, resilience, time, cancellationToken);
+            }
+            catch (Exception ex) when (DatabaseResilience.IsUnavailable(ex) && results.Any(r => r.Status == StatusCodes.Status200OK))
+            {
+                // Some are decided already, so a 503 saying nothing was written would be wrong: this id and the rest
+                // answer 503 each (not tried further, as against a database that stopped answering each would wait).
+                results.AddRange(distinct.Skip(results.Count).Select(rest => new BulkItemResult(rest, StatusCodes.Status503ServiceUnavailable,
+                    null, null, "Not decided: the comment store did not answer in time. Try again.")));
+                break;
+            }
+
             results.Add(outcome.Result switch
             {
                 Result.Applied => new BulkItemResult(id, StatusCodes.Status200OK, action.To, outcome.PreviousStatus, null),

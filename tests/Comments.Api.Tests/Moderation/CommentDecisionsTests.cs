@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Npgsql;
 
 namespace Comments.Api.Tests.Moderation;
 
@@ -189,6 +190,35 @@ public sealed class CommentDecisionsTests : ModerationTestBase
         Assert.Equal(["reject held>rejected spam", "reject pending>rejected spam"], await ModerationTestData.AuditAsync(Db, Site));
         Assert.Equal(["rejected"], await ModerationTestData.ModeratedEventsAsync(Db, first));
         Assert.Equal(["rejected"], await ModerationTestData.ModeratedEventsAsync(Db, second));
+    }
+
+    [Fact]
+    public async Task ABulkActionCutShortByTheDatabaseSaysWhichIdsWereDecidedAndWhichNot()
+    {
+        var first = await ModerationTestData.CommentAsync(Db, Site, "held");
+        var locked = await ModerationTestData.CommentAsync(Db, Site, "held");
+        var third = await ModerationTestData.CommentAsync(Db, Site, "held");
+        // Another session holds the second comment's row past the request's database deadline.
+        await using var blocker = await Db.OpenConnectionAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM comments WHERE id = @id FOR UPDATE", blocker, hold))
+        {
+            lockRow.Parameters.AddWithValue("id", locked);
+            await lockRow.ExecuteNonQueryAsync();
+        }
+
+        var response = await Client.PostAsJsonAsync(Url("comments/bulk/approve"), new { ids = new[] { first, locked, third } });
+        await hold.RollbackAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal(1, body.GetProperty("applied").GetInt32());
+        var statuses = body.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("id").GetGuid(), r => r.GetProperty("status").GetInt32());
+        Assert.Equal(new Dictionary<Guid, int> { [first] = 200, [locked] = 503, [third] = 503 }, statuses);
+        Assert.Equal("approved", await ModerationTestData.StatusAsync(Db, first));
+        Assert.Equal("held", await ModerationTestData.StatusAsync(Db, locked));
+        Assert.Equal("held", await ModerationTestData.StatusAsync(Db, third));
     }
 
     [Fact]

@@ -312,12 +312,14 @@
     if (action === "reject") body.reason = $("bulk-reason").value;
     const { ok, data } = await api("POST", `comments/bulk/${action}`, body);
     if (!ok) { toast(problemText(data), true); return; }
-    let stale = 0;
+    let stale = 0, undone = 0;
     for (const result of data.results) {
       if (result.status === 200 || result.status === 409) markDone(result.id, result.commentStatus);
-      if (result.status !== 200) stale++;
+      if (result.status === 503) undone++;
+      else if (result.status !== 200) stale++;
     }
-    toast(`${data.applied} ${action === "approve" ? "approved" : "rejected"}${stale ? `, ${stale} changed meanwhile or gone` : ""}.`, stale > 0);
+    toast(`${data.applied} ${action === "approve" ? "approved" : "rejected"}${stale ? `, ${stale} changed meanwhile or gone` : ""}`
+      + `${undone ? `, ${undone} not decided (the server did not answer in time; try again)` : ""}.`, stale + undone > 0);
     await loadQueue(false);
   }
 
