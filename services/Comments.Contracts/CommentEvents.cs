@@ -4,7 +4,18 @@ namespace Comments.Contracts;
 /// Comments stored together (one transaction of the Api's submission writer): one message for the group, so under load a
 /// comment does not cost a message of its own to publish, confirm, deliver and acknowledge. A lone comment is a group of one.
 /// </summary>
-public sealed record CommentsSubmitted(IReadOnlyList<CommentSubmitted> Comments);
+public sealed record CommentsSubmitted(IReadOnlyList<CommentSubmitted> Comments)
+{
+    /// <summary>Most comments one message carries.</summary>
+    public const int MaxComments = 100;
+
+    /// <summary>
+    /// Comment text (characters) after which a group is closed (the comment that crosses the line still joins): the worker
+    /// holds a batch of these messages in memory, so a flood of maximum-length comments makes smaller groups, not megabyte
+    /// messages.
+    /// </summary>
+    public const int MaxChars = 100_000;
+}
 
 /// <summary>A reader or a site backend submitted a comment; it is stored as pending and awaits moderation.</summary>
 public sealed record CommentSubmitted(

@@ -9,9 +9,7 @@ using Comments.Api.Moderation;
 using Comments.Moderation;
 using Comments.Reader;
 using Comments.Tests.Fixtures;
-using MassTransit;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Comments.EndToEnd.Tests;
@@ -69,11 +67,7 @@ public sealed class ModerationFlowTests : IAsyncLifetime
         {
             return;
         }
-        _worker = new ServiceFactory<ModerationEntryPoint>(_servers).Started();
-        // Consuming once its bus is healthy, so the time a test allows for a decision is not spent on the worker's start.
-        // (A comment published before that waits in the queue the Api declared: NewBrokerTests.)
-        var bus = _worker.Services.GetRequiredService<IBusControl>();
-        Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
+        _worker = await new ServiceFactory<ModerationEntryPoint>(_servers).StartedAndConsumingAsync();
     }
 
     private async Task<Guid> Existing(string status, string body)

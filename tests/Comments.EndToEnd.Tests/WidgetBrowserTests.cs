@@ -9,8 +9,6 @@ using Comments.Moderation;
 using Comments.Reader;
 using Comments.ServiceDefaults.Outbox;
 using Comments.Tests.Fixtures;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -75,11 +73,7 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         {
             return;
         }
-        _worker = new ServiceFactory<ModerationEntryPoint>(_servers).Started();
-        // Consuming once its bus is healthy, so the time a test allows for a decision is not spent on the worker's start.
-        // (A comment published before that waits in the queue the Api declared: NewBrokerTests.)
-        var bus = _worker.Services.GetRequiredService<IBusControl>();
-        Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30)));
+        _worker = await new ServiceFactory<ModerationEntryPoint>(_servers).StartedAndConsumingAsync();
     }
 
     private async Task SeedArticleAsync(Uri[] origins)
@@ -97,6 +91,26 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
         command.Parameters.AddWithValue("article", Article);
         command.Parameters.AddWithValue("paragraphs", Paragraphs);
         command.Parameters.AddWithValue("c1", Guid.CreateVersion7());
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A chain of five approved replies ("Reply at depth 2" … "6") under the top-level comment of <paramref name="author"/>.</summary>
+    private async Task ReplyChainUnderAsync(string author)
+    {
+        await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        await using var command = db.CreateCommand(
+            """
+            WITH RECURSIVE chain(n, id, parent) AS (
+                SELECT 1, gen_random_uuid(), (SELECT id FROM comments WHERE site_id = @site AND author_name = @author)
+                UNION ALL SELECT n + 1, gen_random_uuid(), id FROM chain WHERE n < 5)
+            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, body, status, created_at)
+            SELECT id, @site, @article, parent, (SELECT id FROM comments WHERE site_id = @site AND author_name = @author),
+                   'Depth ' || n, 'Reply at depth ' || (n + 1), 'approved', now() - interval '30 minutes' + make_interval(secs => n)
+            FROM chain;
+            """);
+        command.Parameters.AddWithValue("site", _site);
+        command.Parameters.AddWithValue("article", Article);
+        command.Parameters.AddWithValue("author", author);
         await command.ExecuteNonQueryAsync();
     }
 
@@ -316,18 +330,12 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
     public async Task ACommentAModeratorRejectsLeavesOpenPagesWithTheRepliesUnderIt()
     {
         await using var db = NpgsqlDataSource.Create(_servers.Postgres);
+        await ReplyChainUnderAsync("Seeded Sam");
         Guid seeded;
         await using (var command = db.CreateCommand(
             """
             INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
             VALUES (gen_random_uuid(), @site, @article, 'Olga', 'An unrelated comment', 'approved', now() - interval '1 hour');
-            WITH RECURSIVE chain(n, id, parent) AS (
-                SELECT 1, gen_random_uuid(), (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam')
-                UNION ALL SELECT n + 1, gen_random_uuid(), id FROM chain WHERE n < 5)
-            INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, body, status, created_at)
-            SELECT id, @site, @article, parent, (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam'),
-                   'Depth ' || n, 'Reply at depth ' || (n + 1), 'approved', now() - interval '30 minutes' + make_interval(secs => n)
-            FROM chain;
             SELECT id FROM comments WHERE site_id = @site AND author_name = 'Seeded Sam';
             """))
         {
@@ -374,18 +382,13 @@ public sealed partial class WidgetBrowserTests : IAsyncLifetime
                 INSERT INTO comments (id, site_id, article_id, author_name, body, status, created_at)
                 SELECT gen_random_uuid(), @site, @article, 'Bulk ' || n, 'Bulk comment ' || n, 'approved', now() - interval '1 hour' + make_interval(secs => n)
                 FROM generate_series(1, 54) AS n;
-                WITH RECURSIVE chain(n, id, parent) AS (
-                    SELECT 1, gen_random_uuid(), (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Bulk 54')
-                    UNION ALL SELECT n + 1, gen_random_uuid(), id FROM chain WHERE n < 5)
-                INSERT INTO comments (id, site_id, article_id, parent_id, root_id, author_name, body, status, created_at)
-                SELECT id, @site, @article, parent, (SELECT id FROM comments WHERE site_id = @site AND author_name = 'Bulk 54'),
-                       'Depth ' || n, 'Reply at depth ' || (n + 1), 'approved', now() - interval '30 minutes' + make_interval(secs => n)
-                FROM chain;
                 """);
             command.Parameters.AddWithValue("site", _site);
             command.Parameters.AddWithValue("article", Article);
             await command.ExecuteNonQueryAsync();
         }
+
+        await ReplyChainUnderAsync("Bulk 54");
 
         var page = await OpenDemo(_readerUrlA);
         var topLevel = page.Locator("section > ol > li.c");

@@ -35,13 +35,11 @@ public readonly record struct WriteOutcome(bool Stored, TimeSpan RetryAfter);
 /// </remarks>
 public sealed partial class SubmissionWriter : IAsyncDisposable
 {
-    public const int MaxBatch = 100;
-    /// <summary>
-    /// Comment text a group takes before it is closed (the comment that crosses the line still joins): the group becomes one
-    /// message, and the worker holds a batch of such messages in memory, so a flood of maximum-length comments makes
-    /// smaller groups, not megabyte messages.
-    /// </summary>
-    public const int MaxGroupChars = 100_000;
+    /// <summary>A group is one <see cref="CommentsSubmitted"/> message, within its bounds.</summary>
+    public const int MaxBatch = CommentsSubmitted.MaxComments;
+
+    /// <inheritdoc cref="CommentsSubmitted.MaxChars"/>
+    public const int MaxGroupChars = CommentsSubmitted.MaxChars;
     /// <summary>Groups written at once: while one waits on PostgreSQL, the next group is being written.</summary>
     public const int Writers = 2;
 

@@ -54,10 +54,6 @@ public sealed partial class PendingResender(
     /// <summary>Most comments sent again per sweep; the next sweep takes the rest.</summary>
     public const int MaxPerSweep = 1_000;
 
-    /// <summary>Bounds of one message, as the Api groups submissions: 100 comments or 100,000 characters of text.</summary>
-    private const int MaxPerMessage = 100;
-    private const int MaxCharsPerMessage = 100_000;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.Limit == 0)
@@ -156,13 +152,14 @@ public sealed partial class PendingResender(
         return comments.Count;
     }
 
+    /// <summary>Messages within <see cref="CommentsSubmitted"/>'s bounds, closed as the Api closes its groups.</summary>
     private static IEnumerable<List<CommentSubmitted>> Groups(IEnumerable<CommentSubmitted> comments)
     {
         var group = new List<CommentSubmitted>();
         var chars = 0;
         foreach (var comment in comments)
         {
-            if (group.Count == MaxPerMessage || (group.Count > 0 && chars + comment.Body.Length > MaxCharsPerMessage))
+            if (group.Count == CommentsSubmitted.MaxComments || chars >= CommentsSubmitted.MaxChars)
             {
                 yield return group;
                 group = [];

@@ -44,12 +44,7 @@ public static class ModerationTestData
         return id;
     }
 
-    public static async Task<string?> StatusAsync(NpgsqlDataSource db, Guid id)
-    {
-        await using var command = db.CreateCommand("SELECT status FROM comments WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        return (string?)await command.ExecuteScalarAsync();
-    }
+    public static Task<string?> StatusAsync(NpgsqlDataSource db, Guid id) => TestComments.StatusAsync(db, id);
 
     /// <summary>The statuses announced for a comment by CommentsModerated outbox messages, oldest first.</summary>
     public static async Task<List<string>> ModeratedEventsAsync(NpgsqlDataSource db, Guid id)

@@ -37,7 +37,7 @@ public sealed class NewBrokerTests
         var worker = new ServiceFactory<ModerationEntryPoint>(servers).Started();
         await using (worker)
         {
-            await Eventually.Within(TimeSpan.FromSeconds(30), async () => await StatusAsync(db, first) != "pending" ? "" : null,
+            await Eventually.Within(TimeSpan.FromSeconds(30), async () => await TestComments.StatusAsync(db, first) != "pending" ? "" : null,
                 "the comment decided by the worker started after it was accepted");
         }
 
@@ -109,13 +109,6 @@ public sealed class NewBrokerTests
         await using var command = db.CreateCommand("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND message_type = @type");
         command.Parameters.AddWithValue("type", typeof(CommentsSubmitted).FullName!);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<string> StatusAsync(NpgsqlDataSource db, Guid id)
-    {
-        await using var command = db.CreateCommand("SELECT status FROM comments WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<uint> QueueDepthAsync(OwnServers own, string queue)

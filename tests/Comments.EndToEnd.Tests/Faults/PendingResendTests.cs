@@ -35,7 +35,7 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
             ["Moderation:ResendPending:Interval"] = "00:00:00.500",
         }).Started();
 
-        await Eventually.Within(TimeSpan.FromSeconds(30), async () => await StatusAsync(db, orphan) != "pending" ? "" : null,
+        await Eventually.Within(TimeSpan.FromSeconds(30), async () => await TestComments.StatusAsync(db, orphan) != "pending" ? "" : null,
             "the orphaned comment decided");
         await using var command = db.CreateCommand("SELECT resends FROM comments WHERE id = @id");
         command.Parameters.AddWithValue("id", orphan);
@@ -108,13 +108,6 @@ public sealed class PendingResendTests(OwnBroker broker) : IClassFixture<OwnBrok
         command.Parameters.AddWithValue("age", age);
         await command.ExecuteNonQueryAsync();
         return id;
-    }
-
-    private static async Task<string> StatusAsync(NpgsqlDataSource db, Guid id)
-    {
-        await using var command = db.CreateCommand("SELECT status FROM comments WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> OutboxRowsAsync(NpgsqlDataSource db)
